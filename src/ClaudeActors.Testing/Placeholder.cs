@@ -1,0 +1,1 @@
+namespace ClaudeActors.Testing; internal static class Placeholder { }

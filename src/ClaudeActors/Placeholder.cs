@@ -1,0 +1,1 @@
+namespace ClaudeActors; internal static class Placeholder { }

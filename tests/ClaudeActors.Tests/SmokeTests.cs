@@ -1,0 +1,1 @@
+namespace ClaudeActors.Tests; public class SmokeTests { [Xunit.Fact] public void Builds() { } }
