@@ -1,0 +1,30 @@
+using Akka.Actor;
+using ClaudeActors.Supervision;
+
+namespace ClaudeActors;
+
+/// <summary>
+/// The ActorSystem extension that owns the session supervisor at <c>/user/claude-sessions</c>, for code that
+/// uses a plain ActorSystem. Akka.Hosting applications get the same supervisor from <c>WithClaudeSessions</c>.
+/// </summary>
+public sealed class ClaudeSessions : IExtension
+{
+    /// <summary>The supervisor's actor name.</summary>
+    public const string SupervisorName = "claude-sessions";
+
+    internal ClaudeSessions(ExtendedActorSystem system) =>
+        Supervisor = system.ActorOf(SessionSupervisor.Props(), SupervisorName);
+
+    /// <summary>The supervisor: send it <see cref="StartSession"/>, <see cref="TerminateSession"/>, <see cref="ListSessions"/>.</summary>
+    public IActorRef Supervisor { get; }
+
+    /// <summary>The extension of <paramref name="system"/>, created on first use.</summary>
+    public static ClaudeSessions Get(ActorSystem system) => system.WithExtension<ClaudeSessions, ClaudeSessionsProvider>();
+}
+
+/// <summary>Creates the <see cref="ClaudeSessions"/> extension.</summary>
+public sealed class ClaudeSessionsProvider : ExtensionIdProvider<ClaudeSessions>
+{
+    /// <inheritdoc />
+    public override ClaudeSessions CreateExtension(ExtendedActorSystem system) => new(system);
+}

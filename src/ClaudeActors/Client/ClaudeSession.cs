@@ -1,0 +1,205 @@
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using System.Threading.Channels;
+using Akka.Actor;
+using ClaudeActors.Protocol;
+using ClaudeActors.Sessions;
+using ClaudeActors.Supervision;
+
+namespace ClaudeActors.Client;
+
+/// <summary>Per-query settings for the facade.</summary>
+public sealed record QueryOptions
+{
+    /// <summary>Overrides the session's timeout for this query.</summary>
+    public TimeSpan? Timeout { get; init; }
+}
+
+/// <summary>
+/// A session for plain .NET code: <see cref="StreamAsync"/> yields the protocol messages of a turn as an
+/// <see cref="IAsyncEnumerable{T}"/>, with backpressure (a slow consumer holds the session's delivery, never an
+/// unbounded buffer); cancelling the enumeration interrupts the turn. Every failure surfaces as a
+/// <see cref="ClaudeSessionException"/> subclass. The same actor can be used with Tell/Ask through <see cref="Actor"/>.
+/// </summary>
+public sealed class ClaudeSession : IAsyncDisposable
+{
+    private const int AckWindow = 256;
+    private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(90);
+    private readonly ActorSystem _system;
+
+    private ClaudeSession(ActorSystem system, string name, IActorRef actor)
+    {
+        _system = system;
+        Name = name;
+        Actor = actor;
+    }
+
+    /// <summary>The session's name.</summary>
+    public string Name { get; }
+
+    /// <summary>The session actor (Tell <see cref="Query"/>, Ask <see cref="GetSessionId"/>, ...).</summary>
+    public IActorRef Actor { get; }
+
+    /// <summary>
+    /// Starts a session under the system's supervisor and waits until its CLI has completed the initialize
+    /// handshake. Throws <see cref="InvalidSessionOptionsException"/>, <see cref="CliNotFoundException"/>,
+    /// <see cref="CliStartFailedException"/> or <see cref="SessionAlreadyExistsException"/>.
+    /// </summary>
+    public static async Task<ClaudeSession> StartAsync(ActorSystem system, SessionOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        options = (options ?? new SessionOptions()).EnsureValid();
+        var supervisor = ClaudeSessions.Get(system).Supervisor;
+        var reply = await supervisor.Ask<object>(new StartSession(options), AskTimeout, cancellationToken).ConfigureAwait(false);
+        var started = reply switch
+        {
+            SessionStarted s => s,
+            SessionStartRejected r => throw r.Failure.ToException(),
+            _ => throw new InvalidOperationException("Unexpected reply " + reply.GetType().Name),
+        };
+        var session = new ClaudeSession(system, started.Name, started.Session);
+        try
+        {
+            await session.WaitUntilReadyAsync(options.ControlTimeout + TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            supervisor.Tell(new TerminateSession(started.Name));
+            throw;
+        }
+        return session;
+    }
+
+    /// <summary>Wraps an existing session actor (for example one found by name through the supervisor).</summary>
+    public static ClaudeSession For(ActorSystem system, string name, IActorRef session) => new(system, name, session);
+
+    /// <summary>Waits until the session is ready; throws the start failure if it cannot start.</summary>
+    public async Task<SessionInfo> WaitUntilReadyAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        var reply = await Actor.Ask<object>(AwaitReady.Instance, timeout, cancellationToken).ConfigureAwait(false);
+        return reply switch
+        {
+            SessionInfo info => info,
+            SessionStartFailed failed => throw failed.Failure.ToException(),
+            _ => throw new InvalidOperationException("Unexpected reply " + reply.GetType().Name),
+        };
+    }
+
+    /// <summary>
+    /// Runs one turn and yields each message as the CLI writes it, the final <see cref="ResultMessage"/> included.
+    /// Throws a <see cref="ClaudeSessionException"/> when the turn fails (after yielding what arrived).
+    /// Stopping the enumeration early, or cancelling, interrupts the turn.
+    /// </summary>
+    public async IAsyncEnumerable<ClaudeMessage> StreamAsync(string prompt, QueryOptions? options = null,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var channel = Channel.CreateUnbounded<object>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+        var receiver = _system.ActorOf(QueryReceiver.Props(channel.Writer, Actor));
+        var query = new Query(prompt) { Timeout = options?.Timeout, ReplyTo = receiver, AckWindow = AckWindow };
+        var finished = false;
+        var consumed = 0;
+        Actor.Tell(query, receiver);
+        try
+        {
+            await foreach (var item in channel.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                switch (item)
+                {
+                    case QueryMessage message:
+                        yield return message.Message;
+                        if (++consumed >= AckWindow / 2)
+                        {
+                            Actor.Tell(new QueryAck(query.QueryId, consumed));
+                            consumed = 0;
+                        }
+                        break;
+                    case QueryCompleted:
+                        finished = true;
+                        yield break;
+                    case QueryFailed failed:
+                        finished = true;
+                        throw failed.Failure.ToException();
+                }
+            }
+            finished = true;
+            throw new SessionStoppedException(new SessionFailure(FailureKind.SessionStopped, "The session stopped during the query."));
+        }
+        finally
+        {
+            if (!finished)
+            {
+                Actor.Tell(new Interrupt(query.QueryId));
+                _system.Stop(receiver);
+            }
+        }
+    }
+
+    /// <summary>Runs one turn to its end and returns its result (throws on failure).</summary>
+    public async Task<ResultMessage> QueryAsync(string prompt, QueryOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ResultMessage? result = null;
+        await foreach (var message in StreamAsync(prompt, options, cancellationToken).ConfigureAwait(false))
+            if (message is ResultMessage r) result = r;
+        return result ?? throw new SessionStoppedException(new SessionFailure(FailureKind.SessionStopped, "The turn ended without a result."));
+    }
+
+    /// <summary>Runs one turn and returns its final text, like <c>ClaudeCode.Stream.final_text/1</c>.</summary>
+    public Task<string> FinalTextAsync(string prompt, QueryOptions? options = null, CancellationToken cancellationToken = default) =>
+        StreamAsync(prompt, options, cancellationToken).FinalTextAsync(cancellationToken);
+
+    /// <summary>The conversation's session id; known from the start for fresh sessions, null after a failed start.</summary>
+    public async Task<string?> GetSessionIdAsync(CancellationToken cancellationToken = default) =>
+        (await Actor.Ask<SessionIdReply>(GetSessionId.Instance, AskTimeout, cancellationToken).ConfigureAwait(false)).SessionId;
+
+    /// <summary>A snapshot of the session: status, session id, model, restarts, queue length.</summary>
+    public Task<SessionInfo> GetInfoAsync(CancellationToken cancellationToken = default) =>
+        Actor.Ask<SessionInfo>(GetSessionInfo.Instance, AskTimeout, cancellationToken);
+
+    /// <summary>Switches the model for the following turns; returns the CLI's answer (<c>{"model": ...}</c>).</summary>
+    public Task<JsonElement?> SetModelAsync(string model, CancellationToken cancellationToken = default) =>
+        ControlAsync(new SetModel(model), cancellationToken);
+
+    /// <summary>Changes the permission mode for the following tool uses.</summary>
+    public Task<JsonElement?> SetPermissionModeAsync(PermissionMode mode, CancellationToken cancellationToken = default) =>
+        ControlAsync(new SetPermissionMode(mode), cancellationToken);
+
+    /// <summary>The MCP servers' status (<c>{"mcpServers": [...]}</c>).</summary>
+    public Task<JsonElement?> GetMcpStatusAsync(CancellationToken cancellationToken = default) =>
+        ControlAsync(GetMcpStatus.Instance, cancellationToken);
+
+    /// <summary>Undoes file changes made after the given user message (needs file checkpointing).</summary>
+    public Task<JsonElement?> RewindFilesAsync(string userMessageId, bool dryRun = false, CancellationToken cancellationToken = default) =>
+        ControlAsync(new RewindFiles(userMessageId, dryRun), cancellationToken);
+
+    /// <summary>The initialize handshake's response: commands, models, account, CLI version.</summary>
+    public Task<JsonElement?> GetServerInfoAsync(CancellationToken cancellationToken = default) =>
+        ControlAsync(GetServerInfo.Instance, cancellationToken);
+
+    /// <summary>Interrupts the running turn; its caller gets <see cref="QueryInterruptedException"/>.</summary>
+    public Task<JsonElement?> InterruptAsync(CancellationToken cancellationToken = default) =>
+        ControlAsync(new Interrupt(), cancellationToken);
+
+    /// <summary>Starts a fresh conversation; the next query sees no earlier turns. Runs after queries already queued.</summary>
+    public async Task ClearAsync(CancellationToken cancellationToken = default)
+    {
+        var reply = await Actor.Ask<object>(ClearSession.Instance, AskTimeout, cancellationToken).ConfigureAwait(false);
+        if (reply is ControlResult { Failure: { } failure }) throw failure.ToException();
+    }
+
+    /// <summary>Stops the session and its CLI process (stdin closed first, so the transcript is flushed).</summary>
+    public async Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        var reply = await ClaudeSessions.Get(_system).Supervisor
+            .Ask<object>(new TerminateSession(Name), AskTimeout, cancellationToken).ConfigureAwait(false);
+        if (reply is SessionStartRejected { Failure.Kind: not FailureKind.SessionNotFound } rejected)
+            throw rejected.Failure.ToException();
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync() => await StopAsync().ConfigureAwait(false);
+
+    private async Task<JsonElement?> ControlAsync(object request, CancellationToken cancellationToken)
+    {
+        var result = await Actor.Ask<ControlResult>(request, AskTimeout, cancellationToken).ConfigureAwait(false);
+        return result.Failure is { } failure ? throw failure.ToException() : result.Response;
+    }
+}

@@ -1,0 +1,40 @@
+using System.Threading.Channels;
+using Akka.Actor;
+using ClaudeActors.Sessions;
+
+namespace ClaudeActors.Client;
+
+/// <summary>
+/// The requester of one facade query: hands each reply to the enumerating .NET code through a channel and
+/// stops after the terminal message. The channel needs no bound of its own: the session never has more than
+/// the query's ack window in flight.
+/// </summary>
+internal sealed class QueryReceiver : ReceiveActor
+{
+    public QueryReceiver(ChannelWriter<object> writer, IActorRef session)
+    {
+        Context.Watch(session);
+        Receive<QueryMessage>(m => writer.TryWrite(m));
+        Receive<QueryCompleted>(m =>
+        {
+            writer.TryWrite(m);
+            writer.TryComplete();
+            Context.Stop(Self);
+        });
+        Receive<QueryFailed>(m =>
+        {
+            writer.TryWrite(m);
+            writer.TryComplete();
+            Context.Stop(Self);
+        });
+        Receive<Terminated>(_ =>
+        {
+            writer.TryWrite(new QueryFailed("", new SessionFailure(FailureKind.SessionStopped, "The session stopped.")));
+            writer.TryComplete();
+            Context.Stop(Self);
+        });
+    }
+
+    public static Props Props(ChannelWriter<object> writer, IActorRef session) =>
+        Akka.Actor.Props.Create(() => new QueryReceiver(writer, session)).WithDeploy(Deploy.Local);
+}

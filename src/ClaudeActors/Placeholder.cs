@@ -1,1 +1,0 @@
-namespace ClaudeActors; internal static class Placeholder { }

@@ -1,0 +1,96 @@
+using System.Globalization;
+using ClaudeActors.Sessions;
+
+namespace ClaudeActors.Process;
+
+/// <summary>Everything needed to start one CLI process: resolved executable, argv as a list, environment, cwd.</summary>
+/// <param name="FileName">The resolved executable.</param>
+/// <param name="Arguments">The argument list, one element per argv entry (never joined into one string).</param>
+/// <param name="Environment">Variables set on top of the host's environment; values may be secrets.</param>
+/// <param name="WorkingDirectory">The CLI's working directory.</param>
+internal sealed record CliLaunchSpec(
+    string FileName,
+    IReadOnlyList<string> Arguments,
+    IReadOnlyDictionary<string, string> Environment,
+    string WorkingDirectory)
+{
+    /// <summary>Values never to print: every environment value that looks like a credential.</summary>
+    public IEnumerable<string> SecretValues =>
+        Environment.Where(kv => Redaction.IsSecretName(kv.Key)).Select(kv => kv.Value);
+}
+
+/// <summary>How the CLI of a session is to be started this time (fresh, or resuming after a restart).</summary>
+/// <param name="Resume">Resume this session id instead of what the options say (after a crash or a host restart).</param>
+/// <param name="SessionId">Start a fresh conversation with this id (chosen by the host so the id is known at once).</param>
+internal sealed record LaunchOverrides(string? Resume = null, string? SessionId = null);
+
+/// <summary>Maps <see cref="SessionOptions"/> to the CLI's flags and environment.</summary>
+internal static class CliCommandBuilder
+{
+    public static IReadOnlyList<string> BuildArguments(SessionOptions options, LaunchOverrides? overrides = null)
+    {
+        var args = new List<string>
+        {
+            "--output-format", "stream-json",
+            "--input-format", "stream-json",
+            "--verbose",
+        };
+
+        if (overrides?.Resume is { } resumeOverride)
+        {
+            args.Add("--resume");
+            args.Add(resumeOverride);
+        }
+        else
+        {
+            if (options.Resume is { } resume)
+            {
+                args.Add("--resume");
+                args.Add(resume);
+            }
+            if (options.Continue) args.Add("--continue");
+            if (options.ForkSession) args.Add("--fork-session");
+            var sessionId = options.SessionId ?? overrides?.SessionId;
+            if (sessionId is not null)
+            {
+                args.Add("--session-id");
+                args.Add(sessionId);
+            }
+        }
+
+        if (options.NoSessionPersistence) args.Add("--no-session-persistence");
+        AddValue(args, "--model", options.Model);
+        AddValue(args, "--system-prompt", options.SystemPrompt);
+        AddValue(args, "--append-system-prompt", options.AppendSystemPrompt);
+        if (options.AllowedTools.Count > 0) AddValue(args, "--allowedTools", string.Join(",", options.AllowedTools));
+        if (options.DisallowedTools.Count > 0) AddValue(args, "--disallowedTools", string.Join(",", options.DisallowedTools));
+        if (options.PermissionMode is { } mode) AddValue(args, "--permission-mode", PermissionModes.ToWire(mode));
+        foreach (var dir in options.AddDirectories) AddValue(args, "--add-dir", dir);
+        AddValue(args, "--mcp-config", options.McpConfig);
+        if (options.MaxTurns is { } maxTurns) AddValue(args, "--max-turns", maxTurns.ToString(CultureInfo.InvariantCulture));
+        AddValue(args, "--settings", options.Settings);
+        if (options.IncludePartialMessages) args.Add("--include-partial-messages");
+        if (options.ReplayUserMessages || options.EnableFileCheckpointing) args.Add("--replay-user-messages");
+        return args;
+    }
+
+    public static IReadOnlyDictionary<string, string> BuildEnvironment(SessionOptions options)
+    {
+        var env = new Dictionary<string, string>(options.Environment, StringComparer.Ordinal);
+        if (options.EnableFileCheckpointing) env["CLAUDE_CODE_ENABLE_SDK_FILE_CHECKPOINTING"] = "true";
+        return env;
+    }
+
+    public static CliLaunchSpec Build(SessionOptions options, string resolvedCli, LaunchOverrides? overrides = null) =>
+        new(resolvedCli,
+            BuildArguments(options, overrides),
+            BuildEnvironment(options),
+            Path.GetFullPath(options.WorkingDirectory ?? Directory.GetCurrentDirectory()));
+
+    private static void AddValue(List<string> args, string flag, string? value)
+    {
+        if (value is null) return;
+        args.Add(flag);
+        args.Add(value);
+    }
+}

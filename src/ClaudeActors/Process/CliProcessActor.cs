@@ -1,0 +1,316 @@
+using System.Text;
+using System.Threading.Channels;
+using Akka.Actor;
+using Akka.Event;
+using Akka.IO;
+using Akka.Streams;
+using Akka.Streams.Dsl;
+using Akka.Util;
+using ClaudeActors.Protocol;
+
+namespace ClaudeActors.Process;
+
+/// <summary>
+/// Owns one <c>claude</c> child process. stdout is framed into lines and parsed by an Akka.Streams pipeline
+/// that delivers to this actor with acknowledgements (so pausing is real backpressure); stderr is drained into a
+/// bounded tail; stdin is written by one writer loop. Every parsed line goes to the parent. When the process
+/// exits without having been asked to, the actor fails with <see cref="CliProcessExitedException"/>; whatever
+/// happens, PostStop kills the process group and tree.
+/// </summary>
+internal sealed class CliProcessActor : ReceiveActor, IWithTimers
+{
+    public const int DefaultMaxLineBytes = 32 * 1024 * 1024;
+
+    private readonly CliLaunchSpec _spec;
+    private readonly int _maxLineBytes;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly StderrTail _stderr = new();
+    private readonly Channel<byte[]> _stdin = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly CancellationTokenSource _io = new();
+    private readonly string[] _secrets;
+
+    private System.Diagnostics.Process? _process;
+    private UniqueKillSwitch? _stdoutKillSwitch;
+    private IActorRef? _pendingAck;
+    private bool _paused;
+    private bool _stdoutDone;
+    private int? _exitCode;
+    private bool _exited;
+    private bool _stopping;
+    public ITimerScheduler Timers { get; set; } = null!;
+    private Task<System.Diagnostics.Process>? _startTask;
+    private bool _dead;
+
+    public CliProcessActor(CliLaunchSpec spec, int maxLineBytes)
+    {
+        _spec = spec;
+        _maxLineBytes = maxLineBytes;
+        _secrets = spec.SecretValues.Concat(Redaction.AmbientSecrets()).Distinct().ToArray();
+        Starting();
+    }
+
+    public static Props Props(CliLaunchSpec spec, int maxLineBytes = DefaultMaxLineBytes) =>
+        Akka.Actor.Props.Create(() => new CliProcessActor(spec, maxLineBytes));
+
+    protected override void PreStart()
+    {
+        if (!Directory.Exists(_spec.WorkingDirectory))
+            throw new CliProcessStartException(Self.Path.Name, $"The working directory '{_spec.WorkingDirectory}' does not exist.");
+        var self = Self;
+        _startTask = ProcessLauncher.StartAsync(_spec);
+        _startTask.ContinueWith(task =>
+        {
+            if (task.IsCompletedSuccessfully)
+            {
+                // Stopped while the launcher was busy: nobody will own this process, so it dies here.
+                if (Volatile.Read(ref _dead)) ProcessLauncher.KillTree(task.Result);
+                else self.Tell(new ProcessStartedInternal(task.Result));
+            }
+            else self.Tell(new ProcessStartFailedInternal(task.Exception?.GetBaseException() ?? new TaskCanceledException()));
+        }, TaskContinuationOptions.ExecuteSynchronously);
+    }
+
+    private void Starting()
+    {
+        Receive<ProcessStartedInternal>(started =>
+        {
+            _process = started.Process;
+            StartIo(_process);
+            Context.Parent.Tell(new CliStarted(_process.Id));
+            _log.Debug("claude CLI started, pid {0}", _process.Id);
+            Become(Running);
+        });
+        Receive<ProcessStartFailedInternal>(failed =>
+            throw new CliProcessStartException(Self.Path.Name, $"Could not start the claude CLI at '{_spec.FileName}': {failed.Error.Message}", failed.Error));
+        Receive<SendFrame>(frame => _stdin.Writer.TryWrite(frame.Frame));
+        Receive<ShutdownCli>(_ =>
+        {
+            _stopping = true;
+            Context.Stop(Self);
+        });
+        Receive<PauseCliOutput>(pause => _paused = pause.Paused);
+    }
+
+    private void Running()
+    {
+        Receive<SendFrame>(frame =>
+        {
+            if (!_stdin.Writer.TryWrite(frame.Frame))
+                _log.Warning("Dropped a frame for the claude CLI: its stdin is closed.");
+        });
+        Receive<StreamInit>(_ => Sender.Tell(StreamAck.Instance));
+        Receive<FramedOutput>(output =>
+        {
+            switch (output.Item)
+            {
+                case CliOutput message:
+                    Context.Parent.Tell(message);
+                    break;
+                case CliMalformedLine malformed:
+                    _log.Warning("Skipped a stdout line of the claude CLI ({0}, {1} bytes).", malformed.Reason, malformed.Length);
+                    Context.Parent.Tell(malformed);
+                    break;
+            }
+            if (_paused) _pendingAck = Sender;
+            else Sender.Tell(StreamAck.Instance);
+        });
+        Receive<PauseCliOutput>(pause =>
+        {
+            _paused = pause.Paused;
+            if (!_paused && _pendingAck is { } ack)
+            {
+                _pendingAck = null;
+                ack.Tell(StreamAck.Instance);
+            }
+        });
+        Receive<StdoutCompleted>(completed =>
+        {
+            if (completed.Error is not null) _log.Warning("Reading the claude CLI's stdout failed: {0}", completed.Error.Message);
+            _stdoutDone = true;
+            // EOF normally means the process is exiting; give it a moment, then stop waiting.
+            if (!_exited) Timers.StartSingleTimer("exit-wait", ExitWaitElapsed.Instance, TimeSpan.FromSeconds(5));
+            TryFinish();
+        });
+        Receive<ProcessExitedInternal>(exited =>
+        {
+            _exited = true;
+            _exitCode = exited.ExitCode;
+            // A grandchild may hold stdout open after the CLI died: do not wait for EOF forever.
+            if (!_stdoutDone) Timers.StartSingleTimer("exit-wait", ExitWaitElapsed.Instance, TimeSpan.FromSeconds(2));
+            TryFinish();
+        });
+        Receive<ExitWaitElapsed>(_ =>
+        {
+            if (!_exited && _process is not null) ProcessLauncher.KillTree(_process);
+            _stdoutDone = true;
+            _exited = true;
+            TryFinish();
+        });
+        Receive<StdinFailed>(failed =>
+        {
+            // Broken pipe: the CLI is dying; its exit arrives next and is handled there.
+            _log.Debug("Writing to the claude CLI's stdin failed: {0}", failed.Error.Message);
+        });
+        Receive<ShutdownCli>(shutdown =>
+        {
+            if (_stopping) return;
+            _stopping = true;
+            _stdin.Writer.TryComplete();
+            Timers.StartSingleTimer("shutdown", new ShutdownEscalation(1), shutdown.Grace);
+        });
+        Receive<ShutdownEscalation>(step =>
+        {
+            if (_process is null || _exited) return;
+            if (step.Step == 1)
+            {
+                _log.Debug("The claude CLI did not exit after stdin closed; sending SIGTERM.");
+                ProcessLauncher.Terminate(_process);
+                Timers.StartSingleTimer("shutdown", new ShutdownEscalation(2), TimeSpan.FromSeconds(2));
+            }
+            else
+            {
+                _log.Warning("The claude CLI ignored SIGTERM; killing its process tree.");
+                ProcessLauncher.KillTree(_process);
+            }
+        });
+    }
+
+    private void TryFinish()
+    {
+        if (!_exited || !_stdoutDone) return;
+        if (_stopping)
+        {
+            Context.Parent.Tell(new CliStopped(_exitCode));
+            Context.Stop(Self);
+            return;
+        }
+        var tail = Redaction.Redact(_stderr.Snapshot(), _secrets);
+        throw new CliProcessExitedException(Self.Path.Name, _exitCode, tail);
+    }
+
+    private void StartIo(System.Diagnostics.Process process)
+    {
+        var self = Self;
+        var stdout = process.StandardOutput.BaseStream;
+        var maxLine = _maxLineBytes;
+        var readBuffer = new byte[64 * 1024];
+        var (killSwitch, _) = Source.UnfoldResourceAsync<ByteString, Stream>(
+                () => Task.FromResult(stdout),
+                async stream =>
+                {
+                    var read = await stream.ReadAsync(readBuffer.AsMemory()).ConfigureAwait(false);
+                    return read == 0 ? Option<ByteString>.None : Option<ByteString>.Create(ByteString.CopyFrom(readBuffer, 0, read));
+                },
+                _ => Task.FromResult(Akka.Done.Instance))
+            .ViaMaterialized(KillSwitches.Single<ByteString>(), Keep.Right)
+            .Via(new LineFraming(maxLine))
+            .Select(ToOutput)
+            .ToMaterialized(
+                Sink.ActorRefWithAck<FramedOutput>(self, StreamInit.Instance, StreamAck.Instance, new StdoutCompleted(null), ex => new StdoutCompleted(ex)),
+                Keep.Both)
+            .Run(Context.Materializer());
+        _stdoutKillSwitch = killSwitch;
+
+        var log = _log;
+        var secrets = _secrets;
+        _ = _stderr.DrainAsync(process.StandardError, line =>
+        {
+            if (log.IsDebugEnabled) log.Debug("claude stderr: {0}", Redaction.Redact(line, secrets));
+        }, _io.Token);
+
+        _ = WriteStdinAsync(process.StandardInput.BaseStream, self, _io.Token);
+
+        process.WaitForExitAsync().ContinueWith(
+            _ => self.Tell(new ProcessExitedInternal(SafeExitCode(process))),
+            TaskContinuationOptions.ExecuteSynchronously);
+    }
+
+    private static FramedOutput ToOutput(FramedLine line)
+    {
+        if (line.IsOversized)
+            return new FramedOutput(new CliMalformedLine("line longer than the limit, dropped", line.OversizedLength, ""));
+        var parsed = MessageParser.Parse(line.Bytes);
+        if (parsed.IsSuccess) return new FramedOutput(new CliOutput(parsed.Message!));
+        var preview = Encoding.UTF8.GetString(line.Bytes!, 0, Math.Min(line.Bytes!.Length, 120));
+        return new FramedOutput(new CliMalformedLine(parsed.Error ?? "unparseable", line.Bytes!.Length, preview));
+    }
+
+    private async Task WriteStdinAsync(Stream stdin, IActorRef self, CancellationToken ct)
+    {
+        try
+        {
+            await foreach (var frame in _stdin.Reader.ReadAllAsync(ct).ConfigureAwait(false))
+            {
+                await stdin.WriteAsync(frame, ct).ConfigureAwait(false);
+                await stdin.FlushAsync(ct).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException)
+        {
+            self.Tell(new StdinFailed(ex));
+            return;
+        }
+        try
+        {
+            stdin.Close(); // The channel completed: the session asked for a graceful stop.
+        }
+        catch (IOException)
+        {
+            // Already broken.
+        }
+    }
+
+    private static int? SafeExitCode(System.Diagnostics.Process process)
+    {
+        try
+        {
+            return process.ExitCode;
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
+    }
+
+    protected override void PostStop()
+    {
+        Volatile.Write(ref _dead, true);
+        if (_process is null && _startTask is { IsCompletedSuccessfully: true } started) ProcessLauncher.KillTree(started.Result);
+        _stdin.Writer.TryComplete();
+        _io.Cancel();
+        _stdoutKillSwitch?.Shutdown();
+        if (_process is { } process)
+        {
+            ProcessLauncher.KillTree(process);
+            process.Dispose();
+        }
+        _io.Dispose();
+    }
+
+    private sealed record ProcessStartedInternal(System.Diagnostics.Process Process);
+    private sealed record ProcessStartFailedInternal(Exception Error);
+    private sealed record ProcessExitedInternal(int? ExitCode);
+    private sealed record StdoutCompleted(Exception? Error);
+    private sealed record StdinFailed(Exception Error);
+    private sealed record ShutdownEscalation(int Step);
+    private sealed record FramedOutput(object Item);
+
+    private sealed class StreamInit
+    {
+        public static readonly StreamInit Instance = new();
+    }
+
+    private sealed class StreamAck
+    {
+        public static readonly StreamAck Instance = new();
+    }
+
+    private sealed class ExitWaitElapsed
+    {
+        public static readonly ExitWaitElapsed Instance = new();
+    }
+}

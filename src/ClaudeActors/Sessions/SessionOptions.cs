@@ -1,0 +1,223 @@
+using System.Text;
+
+namespace ClaudeActors.Sessions;
+
+/// <summary>The CLI's permission modes (<c>--permission-mode</c>, <c>set_permission_mode</c>).</summary>
+public enum PermissionMode
+{
+    /// <summary>The CLI asks before tools that change things (<c>default</c>).</summary>
+    Default,
+    /// <summary>File edits are accepted without asking (<c>acceptEdits</c>).</summary>
+    AcceptEdits,
+    /// <summary>The model plans and changes nothing (<c>plan</c>).</summary>
+    Plan,
+    /// <summary>Every tool runs without asking (<c>bypassPermissions</c>; refused as root unless <c>IS_SANDBOX=1</c>).</summary>
+    BypassPermissions,
+    /// <summary>Tools that would need a prompt are denied (<c>dontAsk</c>).</summary>
+    DontAsk,
+}
+
+/// <summary>
+/// Everything a session is started with: the options of the Elixir SDK's sessions plus the CLI's common flags.
+/// Immutable; <see cref="Validate"/> reports every invalid combination before any process starts.
+/// Values in <see cref="Environment"/> may be secrets: they reach the CLI's environment only, never a log line.
+/// </summary>
+public sealed record SessionOptions
+{
+    /// <summary>The default per-query timeout: 300 000 ms, as in the Elixir SDK.</summary>
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromMilliseconds(300_000);
+
+    /// <summary>The session's name: its address in the supervisor and, in a cluster, its entity id.</summary>
+    public string? Name { get; init; }
+
+    /// <summary>A session id to resume (<c>--resume</c>).</summary>
+    public string? Resume { get; init; }
+
+    /// <summary>Continue the most recent conversation of the working directory (<c>--continue</c>).</summary>
+    public bool Continue { get; init; }
+
+    /// <summary>With <see cref="Resume"/> (or <see cref="Continue"/>): keep the context under a new session id (<c>--fork-session</c>).</summary>
+    public bool ForkSession { get; init; }
+
+    /// <summary>Use this session id (must be a valid UUID) (<c>--session-id</c>).</summary>
+    public string? SessionId { get; init; }
+
+    /// <summary>Write no transcript; the conversation cannot be resumed (<c>--no-session-persistence</c>).</summary>
+    public bool NoSessionPersistence { get; init; }
+
+    /// <summary>The model (<c>sonnet</c>, <c>opus</c>, a full model id) (<c>--model</c>).</summary>
+    public string? Model { get; init; }
+
+    /// <summary>Replaces the CLI's system prompt (<c>--system-prompt</c>).</summary>
+    public string? SystemPrompt { get; init; }
+
+    /// <summary>Appended to the CLI's system prompt (<c>--append-system-prompt</c>).</summary>
+    public string? AppendSystemPrompt { get; init; }
+
+    /// <summary>The per-query timeout; default 300 000 ms. A query that takes longer is interrupted and fails with <c>Timeout</c>.</summary>
+    public TimeSpan Timeout { get; init; } = DefaultTimeout;
+
+    /// <summary>Tools allowed without asking (<c>--allowedTools</c>), e.g. <c>Read</c>, <c>Bash(git:*)</c>.</summary>
+    public IReadOnlyList<string> AllowedTools { get; init; } = [];
+
+    /// <summary>Tools the model may not use (<c>--disallowedTools</c>).</summary>
+    public IReadOnlyList<string> DisallowedTools { get; init; } = [];
+
+    /// <summary>The permission mode (<c>--permission-mode</c>); null leaves the CLI's default.</summary>
+    public PermissionMode? PermissionMode { get; init; }
+
+    /// <summary>The CLI's working directory; null is the host's current directory. Must exist.</summary>
+    public string? WorkingDirectory { get; init; }
+
+    /// <summary>Extra directories the CLI may use (<c>--add-dir</c>).</summary>
+    public IReadOnlyList<string> AddDirectories { get; init; } = [];
+
+    /// <summary>MCP server configuration: a JSON string or a file path (<c>--mcp-config</c>).</summary>
+    public string? McpConfig { get; init; }
+
+    /// <summary>The most agentic turns per query (<c>--max-turns</c>).</summary>
+    public int? MaxTurns { get; init; }
+
+    /// <summary>Settings: a JSON string or a file path (<c>--settings</c>).</summary>
+    public string? Settings { get; init; }
+
+    /// <summary>Extra environment variables for the CLI (API keys, base URLs, config dir). Never logged or persisted.</summary>
+    public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>The CLI executable: a path, or a name looked up on PATH. Null: <c>CLAUDE_CLI_PATH</c>, then <c>claude</c> on PATH.</summary>
+    public string? CliPath { get; init; }
+
+    /// <summary>Stream partial messages (text deltas) as <see cref="Protocol.StreamEventMessage"/> (<c>--include-partial-messages</c>).</summary>
+    public bool IncludePartialMessages { get; init; }
+
+    /// <summary>Track file changes so that <c>rewind_files</c> can undo them; implies <see cref="ReplayUserMessages"/>.</summary>
+    public bool EnableFileCheckpointing { get; init; }
+
+    /// <summary>The CLI echoes each prompt with its uuid (<c>--replay-user-messages</c>).</summary>
+    public bool ReplayUserMessages { get; init; }
+
+    /// <summary>How long to wait for the CLI's answer to the initialize handshake and other control requests.</summary>
+    public TimeSpan ControlTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Checks every rule; returns the problems found (empty when the options are valid).</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var errors = new List<string>();
+        if (Name is not null && SessionNames.Check(Name) is { } nameError) errors.Add(nameError);
+        if (SessionId is not null && !SessionIds.IsValid(SessionId))
+            errors.Add("session_id must be a valid UUID.");
+        if (Resume is not null && !SessionIds.IsValid(Resume))
+            errors.Add("resume must be a session id (a UUID).");
+        if (Resume is not null && Continue)
+            errors.Add("resume and continue cannot be used together.");
+        if (ForkSession && Resume is null && !Continue)
+            errors.Add("fork_session needs resume (or continue).");
+        if (SessionId is not null && (Resume is not null || Continue) && !ForkSession)
+            errors.Add("session_id with resume or continue needs fork_session.");
+        if (NoSessionPersistence && (Resume is not null || Continue) && !ForkSession)
+            errors.Add("no_session_persistence cannot be combined with resume or continue.");
+        if (Timeout <= TimeSpan.Zero) errors.Add("timeout must be positive.");
+        if (ControlTimeout <= TimeSpan.Zero) errors.Add("control timeout must be positive.");
+        if (MaxTurns is <= 0) errors.Add("max_turns must be positive.");
+        if (WorkingDirectory is { Length: 0 }) errors.Add("the working directory must not be empty.");
+        foreach (var (key, _) in Environment)
+            if (key.Length == 0 || key.Contains('=') || key.Contains('\0'))
+                errors.Add($"invalid environment variable name '{key}'.");
+        foreach (var tool in AllowedTools.Concat(DisallowedTools))
+            if (string.IsNullOrWhiteSpace(tool)) errors.Add("tool names must not be empty.");
+        return errors;
+    }
+
+    /// <summary>Throws <see cref="InvalidSessionOptionsException"/> when <see cref="Validate"/> finds a problem.</summary>
+    public SessionOptions EnsureValid()
+    {
+        var errors = Validate();
+        if (errors.Count > 0) throw new InvalidSessionOptionsException(errors);
+        return this;
+    }
+
+    // Secret-safe: environment values and prompts are left out of the printed form.
+    private bool PrintMembers(StringBuilder builder)
+    {
+        builder.Append("Name = ").Append(Name)
+            .Append(", Model = ").Append(Model)
+            .Append(", Resume = ").Append(Resume)
+            .Append(", Continue = ").Append(Continue)
+            .Append(", ForkSession = ").Append(ForkSession)
+            .Append(", SessionId = ").Append(SessionId)
+            .Append(", WorkingDirectory = ").Append(WorkingDirectory)
+            .Append(", PermissionMode = ").Append(PermissionMode)
+            .Append(", Timeout = ").Append(Timeout)
+            .Append(", Environment = [").Append(string.Join(", ", Environment.Keys)).Append(']');
+        return true;
+    }
+}
+
+/// <summary>Rules for session names: they become actor names and, in a cluster, entity ids.</summary>
+public static class SessionNames
+{
+    /// <summary>The longest name accepted.</summary>
+    public const int MaxLength = 200;
+
+    /// <summary>Returns why <paramref name="name"/> is not a valid session name, or null when it is.</summary>
+    /// <remarks>
+    /// A name is 1 to 200 characters, none of them a control character, whitespace other than a plain space,
+    /// a path separator (<c>/</c>, <c>\</c>), or <c>$</c> as the first character (reserved by Akka).
+    /// </remarks>
+    public static string? Check(string? name)
+    {
+        if (string.IsNullOrEmpty(name)) return "a session name must not be empty.";
+        if (name.Length > MaxLength) return $"a session name must be at most {MaxLength} characters.";
+        if (name[0] == '$') return "a session name must not start with '$'.";
+        if (name.Trim().Length != name.Length) return "a session name must not start or end with whitespace.";
+        foreach (var c in name)
+        {
+            if (char.IsControl(c)) return "a session name must not contain control characters.";
+            if (c is '/' or '\\') return "a session name must not contain path separators.";
+            if (char.IsWhiteSpace(c) && c != ' ') return "a session name must not contain tabs or line breaks.";
+        }
+        return null;
+    }
+}
+
+/// <summary>Session ids are UUIDs; anything else (e.g. a path like <c>../x</c>) is rejected.</summary>
+public static class SessionIds
+{
+    /// <summary>True when <paramref name="value"/> is a UUID in its 36-character form.</summary>
+    public static bool IsValid(string? value) =>
+        value is { Length: 36 } && Guid.TryParseExact(value, "D", out _);
+
+    /// <summary>A new random session id.</summary>
+    public static string New() => Guid.NewGuid().ToString("D");
+}
+
+/// <summary>Wire names of <see cref="PermissionMode"/>.</summary>
+public static class PermissionModes
+{
+    /// <summary>The CLI's name for <paramref name="mode"/>.</summary>
+    public static string ToWire(PermissionMode mode) => mode switch
+    {
+        PermissionMode.Default => "default",
+        PermissionMode.AcceptEdits => "acceptEdits",
+        PermissionMode.Plan => "plan",
+        PermissionMode.BypassPermissions => "bypassPermissions",
+        PermissionMode.DontAsk => "dontAsk",
+        _ => throw new ArgumentOutOfRangeException(nameof(mode)),
+    };
+
+    /// <summary>Parses a wire name (or the enum's own name, any case).</summary>
+    public static bool TryParse(string? value, out PermissionMode mode)
+    {
+        foreach (var candidate in Enum.GetValues<PermissionMode>())
+        {
+            if (string.Equals(ToWire(candidate), value, StringComparison.OrdinalIgnoreCase) ||
+                string.Equals(candidate.ToString(), value, StringComparison.OrdinalIgnoreCase))
+            {
+                mode = candidate;
+                return true;
+            }
+        }
+        mode = default;
+        return false;
+    }
+}

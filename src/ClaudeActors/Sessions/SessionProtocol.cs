@@ -1,0 +1,188 @@
+using System.Text.Json;
+using Akka.Actor;
+using ClaudeActors.Protocol;
+
+namespace ClaudeActors.Sessions;
+
+// The messages a session understands and the replies it sends. All immutable; actors Tell or Ask them.
+
+/// <summary>
+/// Run one turn. The session streams every protocol message of the turn to the requester as
+/// <see cref="QueryMessage"/> (unless <see cref="StreamMessages"/> is false), then ends with exactly one
+/// <see cref="QueryCompleted"/> or <see cref="QueryFailed"/>. Queries run one at a time, in arrival order.
+/// </summary>
+/// <param name="Prompt">The user's text. Sent as one JSON-escaped user message: newlines and quotes are safe.</param>
+public sealed record Query(string Prompt)
+{
+    /// <summary>Correlates the replies; a new id by default.</summary>
+    public string QueryId { get; init; } = Guid.NewGuid().ToString("N");
+
+    /// <summary>Overrides the session's timeout for this query (measured from arrival, queueing included).</summary>
+    public TimeSpan? Timeout { get; init; }
+
+    /// <summary>False: only the terminal message is sent (convenient with Ask).</summary>
+    public bool StreamMessages { get; init; } = true;
+
+    /// <summary>Where replies go; the sender when null.</summary>
+    public IActorRef? ReplyTo { get; init; }
+
+    /// <summary>Flow control: at most this many <see cref="QueryMessage"/>s unacknowledged by <see cref="QueryAck"/>. Null: no limit.</summary>
+    public int? AckWindow { get; init; }
+}
+
+/// <summary>One protocol message of a running query, in the order the CLI wrote it.</summary>
+/// <param name="QueryId">The query it belongs to.</param>
+/// <param name="Message">The message (the final <see cref="ResultMessage"/> included).</param>
+public sealed record QueryMessage(string QueryId, ClaudeMessage Message);
+
+/// <summary>The query ended well; <paramref name="Result"/> is the turn's result.</summary>
+/// <param name="QueryId">The query.</param>
+/// <param name="Result">The CLI's result message.</param>
+public sealed record QueryCompleted(string QueryId, ResultMessage Result);
+
+/// <summary>The query ended with a typed failure; no further message of it follows.</summary>
+/// <param name="QueryId">The query.</param>
+/// <param name="Failure">What went wrong.</param>
+public sealed record QueryFailed(string QueryId, SessionFailure Failure);
+
+/// <summary>Acknowledges <paramref name="Count"/> streamed messages of a query that asked for flow control.</summary>
+/// <param name="QueryId">The query.</param>
+/// <param name="Count">How many more messages were consumed.</param>
+public sealed record QueryAck(string QueryId, int Count);
+
+/// <summary>Interrupt the running query (any, or only <paramref name="QueryId"/>; a queued query with that id is dropped). Replies <see cref="ControlResult"/>.</summary>
+/// <param name="QueryId">Only this query, when given.</param>
+public sealed record Interrupt(string? QueryId = null);
+
+/// <summary>Switch the model without restarting; validated against the CLI's model list. Replies <see cref="ControlResult"/>.</summary>
+/// <param name="Model">An alias (<c>sonnet</c>) or a model id the CLI lists.</param>
+public sealed record SetModel(string Model);
+
+/// <summary>Change the permission mode without restarting. Replies <see cref="ControlResult"/>.</summary>
+/// <param name="Mode">The new mode.</param>
+public sealed record SetPermissionMode(PermissionMode Mode);
+
+/// <summary>Ask the CLI for its MCP servers' status. Replies <see cref="ControlResult"/>.</summary>
+public sealed record GetMcpStatus
+{
+    /// <summary>The single instance.</summary>
+    public static readonly GetMcpStatus Instance = new();
+}
+
+/// <summary>Undo file changes made since a user message (needs <see cref="SessionOptions.EnableFileCheckpointing"/>). Replies <see cref="ControlResult"/>.</summary>
+/// <param name="UserMessageId">The uuid of the user message to rewind to.</param>
+/// <param name="DryRun">Only report what would change.</param>
+public sealed record RewindFiles(string UserMessageId, bool DryRun = false);
+
+/// <summary>The outcome of a control request: the CLI's response, or a failure.</summary>
+/// <param name="Response">The CLI's response payload, when it succeeded.</param>
+/// <param name="Failure">Why it failed, otherwise.</param>
+public sealed record ControlResult(JsonElement? Response, SessionFailure? Failure)
+{
+    /// <summary>True when the request succeeded.</summary>
+    public bool IsSuccess => Failure is null;
+}
+
+/// <summary>Ask for the initialize handshake's response (commands, models, account, version). Replies <see cref="ControlResult"/>.</summary>
+public sealed record GetServerInfo
+{
+    /// <summary>The single instance.</summary>
+    public static readonly GetServerInfo Instance = new();
+}
+
+/// <summary>Ask for the current session id. Replies <see cref="SessionIdReply"/>.</summary>
+public sealed record GetSessionId
+{
+    /// <summary>The single instance.</summary>
+    public static readonly GetSessionId Instance = new();
+}
+
+/// <summary>The current session id; null until the CLI reports one (or after <see cref="ClearSession"/>).</summary>
+/// <param name="SessionId">The id.</param>
+public sealed record SessionIdReply(string? SessionId);
+
+/// <summary>Ask for a snapshot of the session. Replies <see cref="SessionInfo"/>.</summary>
+public sealed record GetSessionInfo
+{
+    /// <summary>The single instance.</summary>
+    public static readonly GetSessionInfo Instance = new();
+}
+
+/// <summary>Reply when the session is ready (at once if it is): <see cref="SessionInfo"/>, or <see cref="SessionStartFailed"/> if it cannot start.</summary>
+public sealed record AwaitReady
+{
+    /// <summary>The single instance.</summary>
+    public static readonly AwaitReady Instance = new();
+}
+
+/// <summary>The session could not start its CLI.</summary>
+/// <param name="Failure">Why.</param>
+public sealed record SessionStartFailed(SessionFailure Failure);
+
+/// <summary>Start a fresh conversation: the session id is reset and the next query sees no earlier turns. Ordered with queries. Replies <see cref="SessionCleared"/>.</summary>
+public sealed record ClearSession
+{
+    /// <summary>The single instance.</summary>
+    public static readonly ClearSession Instance = new();
+}
+
+/// <summary>The conversation was cleared.</summary>
+public sealed record SessionCleared
+{
+    /// <summary>The single instance.</summary>
+    public static readonly SessionCleared Instance = new();
+}
+
+/// <summary>Stop the session: queued and running queries fail with <see cref="FailureKind.SessionStopped"/>, the CLI is shut down in stages, then the actor stops.</summary>
+public sealed record StopSession
+{
+    /// <summary>The single instance.</summary>
+    public static readonly StopSession Instance = new();
+}
+
+/// <summary>Where a session is in its life.</summary>
+public enum SessionStatus
+{
+    /// <summary>The CLI is starting and the initialize handshake runs.</summary>
+    Initializing,
+    /// <summary>Idle, ready for a query.</summary>
+    Ready,
+    /// <summary>A query runs.</summary>
+    Busy,
+    /// <summary>The CLI died; a new one starts after a backoff, resuming the conversation.</summary>
+    Restarting,
+    /// <summary>Shutting down.</summary>
+    Stopping,
+    /// <summary>Stopped.</summary>
+    Stopped,
+    /// <summary>Cannot go on (CLI missing, start failed, restart limit reached).</summary>
+    Failed,
+}
+
+/// <summary>A snapshot of a session.</summary>
+/// <param name="Name">The session's name.</param>
+/// <param name="SessionId">The conversation's id, when known.</param>
+/// <param name="Status">Where it is.</param>
+/// <param name="Model">The model of the last turn (or the configured one).</param>
+/// <param name="StartedAt">When the session actor started.</param>
+/// <param name="RestartCount">How many times its CLI was restarted after a crash.</param>
+/// <param name="QueuedQueries">Queries waiting behind the running one.</param>
+/// <param name="CliProcessId">The CLI's process id, while one runs.</param>
+/// <param name="LastFailure">The last failure, if any.</param>
+public sealed record SessionInfo(
+    string Name,
+    string? SessionId,
+    SessionStatus Status,
+    string? Model,
+    DateTimeOffset StartedAt,
+    int RestartCount,
+    int QueuedQueries,
+    int? CliProcessId,
+    SessionFailure? LastFailure);
+
+/// <summary>Published on the event stream whenever a session's status or session id changes.</summary>
+/// <param name="Name">The session's name.</param>
+/// <param name="Status">The new status.</param>
+/// <param name="SessionId">The session id now.</param>
+/// <param name="Failure">The failure that caused the change, if any.</param>
+public sealed record SessionStatusChanged(string Name, SessionStatus Status, string? SessionId, SessionFailure? Failure);

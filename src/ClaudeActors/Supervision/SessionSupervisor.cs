@@ -1,0 +1,97 @@
+using Akka.Actor;
+using Akka.Event;
+using ClaudeActors.Sessions;
+
+namespace ClaudeActors.Supervision;
+
+/// <summary>
+/// The parent of every local session, like <c>ClaudeCode.Supervisor</c>: starts, terminates, looks up and lists
+/// sessions by name. A session that throws is stopped (one-for-one) and reported, never restarted in a loop;
+/// CLI crashes are handled inside the session, which restarts its CLI within its <see cref="RestartPolicy"/>.
+/// </summary>
+internal sealed class SessionSupervisor : ReceiveActor
+{
+    private readonly RestartPolicy _restartPolicy;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly Dictionary<string, IActorRef> _sessions = new(StringComparer.Ordinal);
+    private readonly Dictionary<IActorRef, List<(string Name, IActorRef ReplyTo)>> _terminating = new();
+
+    public SessionSupervisor(RestartPolicy restartPolicy)
+    {
+        _restartPolicy = restartPolicy;
+        Receive<StartSession>(Start);
+        Receive<TerminateSession>(Terminate);
+        Receive<GetSession>(get => Sender.Tell(new SessionLookup(get.Name, _sessions.GetValueOrDefault(get.Name))));
+        ReceiveAsync<ListSessions>(async _ =>
+        {
+            var sender = Sender;
+            var infos = await Task.WhenAll(_sessions.Select(async kv =>
+            {
+                try
+                {
+                    return await kv.Value.Ask<SessionInfo>(GetSessionInfo.Instance, TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+                }
+                catch (Exception)
+                {
+                    return new SessionInfo(kv.Key, null, SessionStatus.Stopped, null, default, 0, 0, null, null);
+                }
+            })).ConfigureAwait(false);
+            sender.Tell(new SessionList(infos.OrderBy(i => i.Name, StringComparer.Ordinal).ToList()));
+        });
+        Receive<Terminated>(OnTerminated);
+    }
+
+    public static Props Props(RestartPolicy? restartPolicy = null) =>
+        Akka.Actor.Props.Create(() => new SessionSupervisor(restartPolicy ?? RestartPolicy.Default));
+
+    protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(ex =>
+    {
+        _log.Error(ex, "A session failed and was stopped.");
+        return Directive.Stop;
+    });
+
+    private void Start(StartSession start)
+    {
+        var name = start.Options.Name ?? "session-" + Guid.NewGuid().ToString("N")[..12];
+        var errors = (start.Options with { Name = name }).Validate();
+        if (errors.Count > 0)
+        {
+            Sender.Tell(new SessionStartRejected(new SessionFailure(FailureKind.InvalidRequest, "Invalid session options: " + string.Join(" ", errors))));
+            return;
+        }
+        if (_sessions.TryGetValue(name, out var existing))
+        {
+            Sender.Tell(start.ReturnExisting
+                ? new SessionStarted(name, existing, true)
+                : new SessionStartRejected(new SessionFailure(FailureKind.SessionAlreadyExists, $"A session named '{name}' exists already.")));
+            return;
+        }
+        var session = Context.ActorOf(SessionActor.Props(name, start.Options with { Name = name }, _restartPolicy), ActorName(name));
+        Context.Watch(session);
+        _sessions[name] = session;
+        Sender.Tell(new SessionStarted(name, session, false));
+    }
+
+    private void Terminate(TerminateSession terminate)
+    {
+        if (!_sessions.TryGetValue(terminate.Name, out var session))
+        {
+            Sender.Tell(new SessionStartRejected(new SessionFailure(FailureKind.SessionNotFound, $"No session is named '{terminate.Name}'.")));
+            return;
+        }
+        if (!_terminating.TryGetValue(session, out var waiters)) _terminating[session] = waiters = new();
+        waiters.Add((terminate.Name, Sender));
+        session.Tell(StopSession.Instance);
+    }
+
+    private void OnTerminated(Terminated terminated)
+    {
+        var entry = _sessions.FirstOrDefault(kv => kv.Value.Equals(terminated.ActorRef));
+        if (entry.Key is not null) _sessions.Remove(entry.Key);
+        if (_terminating.Remove(terminated.ActorRef, out var waiters))
+            foreach (var (name, replyTo) in waiters) replyTo.Tell(new SessionTerminated(name));
+    }
+
+    // Session names may hold characters an actor name cannot; the name itself stays the key.
+    internal static string ActorName(string sessionName) => "session-" + Uri.EscapeDataString(sessionName);
+}
