@@ -16,7 +16,7 @@ public abstract record ClaudeMessage
 
     /// <summary>Fields of the line that this model does not name, kept as raw JSON.</summary>
     [JsonExtensionData]
-    public Dictionary<string, JsonElement>? ExtensionData { get; init; }
+    public Dictionary<string, JsonElement>? ExtensionData { get; set; }
 }
 
 /// <summary>A <c>system</c> line: <c>init</c> at the start of every turn, <c>status</c>, <c>api_retry</c> and subtypes yet unknown.</summary>
@@ -134,7 +134,7 @@ public sealed record ApiMessage
     [JsonPropertyName("usage")] public Usage? Usage { get; init; }
 
     /// <summary>Fields this model does not name.</summary>
-    [JsonExtensionData] public Dictionary<string, JsonElement>? ExtensionData { get; init; }
+    [JsonExtensionData] public Dictionary<string, JsonElement>? ExtensionData { get; set; }
 }
 
 /// <summary>Token counts of an API message or of a whole turn.</summary>
@@ -153,7 +153,7 @@ public sealed record Usage
     [JsonPropertyName("cache_read_input_tokens")] public long CacheReadInputTokens { get; init; }
 
     /// <summary>Fields this model does not name.</summary>
-    [JsonExtensionData] public Dictionary<string, JsonElement>? ExtensionData { get; init; }
+    [JsonExtensionData] public Dictionary<string, JsonElement>? ExtensionData { get; set; }
 }
 
 /// <summary>

@@ -1,1 +1,0 @@
-namespace ClaudeActors.Testing; internal static class Placeholder { }

@@ -1,0 +1,122 @@
+using ClaudeActors.Process;
+using ClaudeActors.Sessions;
+using Xunit;
+
+namespace ClaudeActors.Tests.Protocol;
+
+public sealed class CliCommandBuilderTests
+{
+    [Fact]
+    public void Every_option_maps_to_its_flag_as_separate_argv_entries()
+    {
+        var options = new SessionOptions
+        {
+            Model = "sonnet",
+            SystemPrompt = "You are \"careful\"\nand terse",
+            AppendSystemPrompt = "Be brief",
+            AllowedTools = ["Read", "Bash(git:*)"],
+            DisallowedTools = ["Write"],
+            PermissionMode = PermissionMode.AcceptEdits,
+            AddDirectories = ["/tmp/a", "/tmp/b c"],
+            McpConfig = """{"mcpServers":{}}""",
+            MaxTurns = 3,
+            Settings = "/tmp/settings.json",
+            IncludePartialMessages = true,
+            NoSessionPersistence = true,
+            SessionId = "0c1b2a39-6c87-4c1e-8f0e-3d2b1a0f9e8d",
+        };
+        var args = CliCommandBuilder.BuildArguments(options);
+        Assert.Equal(["--output-format", "stream-json", "--input-format", "stream-json", "--verbose"], args.Take(5));
+        AssertPair(args, "--model", "sonnet");
+        AssertPair(args, "--system-prompt", "You are \"careful\"\nand terse");
+        AssertPair(args, "--append-system-prompt", "Be brief");
+        AssertPair(args, "--allowedTools", "Read,Bash(git:*)");
+        AssertPair(args, "--disallowedTools", "Write");
+        AssertPair(args, "--permission-mode", "acceptEdits");
+        AssertPair(args, "--add-dir", "/tmp/a");
+        Assert.Contains("/tmp/b c", args);
+        AssertPair(args, "--mcp-config", """{"mcpServers":{}}""");
+        AssertPair(args, "--max-turns", "3");
+        AssertPair(args, "--settings", "/tmp/settings.json");
+        AssertPair(args, "--session-id", "0c1b2a39-6c87-4c1e-8f0e-3d2b1a0f9e8d");
+        Assert.Contains("--include-partial-messages", args);
+        Assert.Contains("--no-session-persistence", args);
+        Assert.DoesNotContain("--resume", args);
+    }
+
+    [Fact]
+    public void Resume_continue_fork_and_checkpointing_map_to_flags_and_environment()
+    {
+        var id = SessionIds.New();
+        var resume = CliCommandBuilder.BuildArguments(new SessionOptions { Resume = id, ForkSession = true });
+        AssertPair(resume, "--resume", id);
+        Assert.Contains("--fork-session", resume);
+
+        Assert.Contains("--continue", CliCommandBuilder.BuildArguments(new SessionOptions { Continue = true }));
+
+        var checkpointing = new SessionOptions { EnableFileCheckpointing = true };
+        Assert.Contains("--replay-user-messages", CliCommandBuilder.BuildArguments(checkpointing));
+        Assert.Equal("true", CliCommandBuilder.BuildEnvironment(checkpointing)["CLAUDE_CODE_ENABLE_SDK_FILE_CHECKPOINTING"]);
+    }
+
+    [Fact]
+    public void A_restart_resumes_the_known_session_instead_of_the_original_flags()
+    {
+        var original = SessionIds.New();
+        var current = SessionIds.New();
+        var args = CliCommandBuilder.BuildArguments(new SessionOptions { Resume = original, ForkSession = true }, new LaunchOverrides(Resume: current));
+        AssertPair(args, "--resume", current);
+        Assert.DoesNotContain("--fork-session", args);
+        Assert.DoesNotContain(original, args);
+    }
+
+    [Theory]
+    [InlineData("not-a-uuid", null, false, false, "session_id must be a valid UUID")]
+    [InlineData(null, "../../etc/passwd", false, false, "resume must be a session id")]
+    [InlineData(null, "0c1b2a39-6c87-4c1e-8f0e-3d2b1a0f9e8d", true, false, "resume and continue cannot be used together")]
+    [InlineData(null, null, false, true, "fork_session needs resume")]
+    [InlineData("0c1b2a39-6c87-4c1e-8f0e-3d2b1a0f9e8d", "1c1b2a39-6c87-4c1e-8f0e-3d2b1a0f9e8d", false, false, "session_id with resume or continue needs fork_session")]
+    public void Invalid_combinations_are_rejected_before_any_process_starts(string? sessionId, string? resume, bool @continue, bool fork, string expected)
+    {
+        var options = new SessionOptions { SessionId = sessionId, Resume = resume, Continue = @continue, ForkSession = fork };
+        var ex = Assert.Throws<InvalidSessionOptionsException>(() => options.EnsureValid());
+        Assert.Contains(ex.Errors, e => e.Contains(expected));
+        Assert.Equal(FailureKind.InvalidRequest, ex.Failure.Kind);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("a/b")]
+    [InlineData("a\\b")]
+    [InlineData("tab\there")]
+    [InlineData("nul\0")]
+    [InlineData("$system")]
+    [InlineData(" padded ")]
+    public void Invalid_names_are_rejected(string name) => Assert.NotNull(SessionNames.Check(name));
+
+    [Fact]
+    public void Names_have_a_length_limit_and_allow_ordinary_text()
+    {
+        Assert.NotNull(SessionNames.Check(new string('x', 5000)));
+        Assert.Null(SessionNames.Check("code reviewer #2 (äöü)"));
+    }
+
+    [Fact]
+    public void The_default_timeout_is_300_000_ms() => Assert.Equal(300_000, new SessionOptions().Timeout.TotalMilliseconds);
+
+    [Fact]
+    public void Printing_options_never_shows_environment_values()
+    {
+        var options = new SessionOptions { Environment = new Dictionary<string, string> { ["ANTHROPIC_API_KEY"] = "sk-ant-secret-value-123456" } };
+        var text = options.ToString();
+        Assert.Contains("ANTHROPIC_API_KEY", text);
+        Assert.DoesNotContain("secret-value", text);
+    }
+
+    private static void AssertPair(IReadOnlyList<string> args, string flag, string value)
+    {
+        var i = args.ToList().IndexOf(flag);
+        Assert.True(i >= 0 && i + 1 < args.Count, $"{flag} missing in {string.Join(' ', args)}");
+        Assert.Equal(value, args[i + 1]);
+    }
+}

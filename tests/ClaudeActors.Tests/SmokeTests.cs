@@ -1,1 +1,0 @@
-namespace ClaudeActors.Tests; public class SmokeTests { [Xunit.Fact] public void Builds() { } }
