@@ -150,6 +150,17 @@ public sealed class ClaudeSession : IAsyncDisposable
     public async Task<string?> GetSessionIdAsync(CancellationToken cancellationToken = default) =>
         (await Actor.Ask<SessionIdReply>(GetSessionId.Instance, AskTimeout, cancellationToken).ConfigureAwait(false)).SessionId;
 
+    /// <summary>The conversation so far, read from the CLI's transcript (empty before the first turn).</summary>
+    public async Task<History.Conversation> GetConversationAsync(CancellationToken cancellationToken = default)
+    {
+        var result = await Actor.Ask<ConversationResult>(GetConversation.Instance, AskTimeout, cancellationToken).ConfigureAwait(false);
+        return result.Failure is { } failure ? throw failure.ToException() : result.Conversation!;
+    }
+
+    /// <summary>Reads a stored conversation by session id (like <c>ClaudeCode.conversation/1</c>); searches every project folder of the config dir.</summary>
+    public static Task<History.Conversation> ReadConversationAsync(string sessionId, string? configDirectory = null, CancellationToken cancellationToken = default) =>
+        History.ConversationHistory.ReadAsync(sessionId, configDirectory, null, cancellationToken);
+
     /// <summary>A snapshot of the session: status, session id, model, restarts, queue length.</summary>
     public Task<SessionInfo> GetInfoAsync(CancellationToken cancellationToken = default) =>
         Actor.Ask<SessionInfo>(GetSessionInfo.Instance, AskTimeout, cancellationToken);

@@ -65,9 +65,9 @@ internal sealed partial class SessionActor
     private void Clear()
     {
         // A new CLI without --resume: the only way to be sure the next turn carries no earlier context.
-        _sessionId = SessionIds.New();
-        _conversationPersisted = false;
-        _effective = _effective with { Resume = null, Continue = false, ForkSession = false, SessionId = _sessionId };
+        _memory.SessionId = SessionIds.New();
+        _memory.ConversationPersisted = false;
+        _memory.Effective = _memory.Effective with { Resume = null, Continue = false, ForkSession = false, SessionId = _memory.SessionId };
         if (_cli is { } old)
         {
             Context.Unwatch(old);
@@ -96,7 +96,7 @@ internal sealed partial class SessionActor
         TrackSessionId(message);
         if (message is SystemMessage system)
         {
-            if (system.IsInit && system.Model is not null) _model = system.Model;
+            if (system.IsInit && system.Model is not null) _memory.Model = system.Model;
             if (system.Subtype == "api_retry" && IsAuthenticationFailure(system) && _current is { Abandoned: false } authFailed)
                 Abandon(authFailed, new SessionFailure(FailureKind.NotAuthenticated,
                     "The Anthropic API refused the credentials (authentication_failed). Set ANTHROPIC_API_KEY or log in with `claude`."));
@@ -123,8 +123,8 @@ internal sealed partial class SessionActor
             StreamEventMessage m => m.SessionId,
             _ => null,
         };
-        if (string.IsNullOrEmpty(id) || id == _sessionId) return;
-        _sessionId = id;
+        if (string.IsNullOrEmpty(id) || id == _memory.SessionId) return;
+        _memory.SessionId = id;
         PublishStatus();
     }
 
@@ -133,7 +133,7 @@ internal sealed partial class SessionActor
         _current = null;
         Timers.Cancel("query-" + current.Query.QueryId);
         Timers.Cancel("abandoned-" + current.Query.QueryId);
-        if (!_options.NoSessionPersistence) _conversationPersisted = true;
+        if (!_options.NoSessionPersistence) _memory.ConversationPersisted = true;
         if (!current.Abandoned)
         {
             if (!result.IsError)
@@ -311,13 +311,13 @@ internal sealed partial class SessionActor
         switch (pending.Kind)
         {
             case ControlKind.SetModelKind setModel:
-                _effective = _effective with { Model = setModel.Model };
-                _model = body.Response is { ValueKind: JsonValueKind.Object } r && r.TryGetProperty("model", out var m) && m.ValueKind == JsonValueKind.String
+                _memory.Effective = _memory.Effective with { Model = setModel.Model };
+                _memory.Model = body.Response is { ValueKind: JsonValueKind.Object } r && r.TryGetProperty("model", out var m) && m.ValueKind == JsonValueKind.String
                     ? m.GetString()
                     : setModel.Model;
                 break;
             case ControlKind.SetPermissionModeKind mode:
-                _effective = _effective with { PermissionMode = mode.Mode };
+                _memory.Effective = _memory.Effective with { PermissionMode = mode.Mode };
                 break;
         }
         pending.ReplyTo.Tell(new ControlResult(body.Response, null));

@@ -26,17 +26,14 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
     private readonly SessionOptions _options;
     private readonly RestartPolicy _restartPolicy;
     private readonly ILoggingAdapter _log = Context.GetLogger();
-    private readonly DateTimeOffset _startedAt = DateTimeOffset.UtcNow;
 
     private readonly LinkedList<PendingWork> _queue = new();
     private readonly Dictionary<string, Delivery> _deliveries = new();
     private readonly Dictionary<string, PendingControl> _pendingControls = new();
     private readonly List<DeferredControl> _deferredControls = new();
     private readonly List<IActorRef> _readyWaiters = new();
-    private readonly Queue<DateTimeOffset> _recentRestarts = new();
     private readonly Queue<string> _recentMalformed = new();
 
-    private SessionOptions _effective;
     private string? _cliPath;
     private IActorRef? _cli;
     private int _cliGeneration;
@@ -44,30 +41,34 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
     private string? _initRequestId;
     private JsonElement? _serverInfo;
     private SessionStatus _status = SessionStatus.Initializing;
-    private string? _sessionId;
-    private bool _conversationPersisted;
-    private string? _model;
     private RunningQuery? _current;
     private readonly Dictionary<string, Exception> _cliFailures = new();
     private SessionFailure? _lastFailure;
-    private int _restartCount;
     private bool _outputPaused;
     private long _controlCounter;
 
-    public SessionActor(string name, SessionOptions options, RestartPolicy restartPolicy)
+    private readonly SessionMemory _memory;
+
+    public SessionActor(string name, SessionOptions options, RestartPolicy restartPolicy, SessionMemory memory)
     {
         _name = name;
         _options = options;
-        _effective = options;
         _restartPolicy = restartPolicy;
-        _model = options.Model;
+        _memory = memory;
         Active();
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(string name, SessionOptions options, RestartPolicy? restartPolicy = null) =>
-        Akka.Actor.Props.Create(() => new SessionActor(name, options, restartPolicy ?? RestartPolicy.Default));
+    /// <summary>
+    /// The memory is created here, once per Props: when the actor itself throws and its supervisor restarts it,
+    /// the new instance finds the session id and conversation state of the old one and resumes it.
+    /// </summary>
+    public static Props Props(string name, SessionOptions options, RestartPolicy? restartPolicy = null)
+    {
+        var memory = new SessionMemory(options);
+        return Akka.Actor.Props.Create(() => new SessionActor(name, options, restartPolicy ?? RestartPolicy.Default, memory));
+    }
 
     // A CLI child never restarts in place: it would come back with stale arguments. The session decides.
     protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(ex =>
@@ -108,15 +109,40 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
             EnterFailed(new SessionFailure(FailureKind.CliStartFailed, $"The working directory '{wd}' does not exist."));
             return;
         }
+        if (_memory.Started)
+        {
+            // The actor itself crashed and was restarted: carry on the same conversation after a backoff.
+            if (!AllowRestart())
+            {
+                EnterFailed(new SessionFailure(FailureKind.SessionCrashed, "The session kept failing; giving up."));
+                return;
+            }
+            _memory.RestartCount++;
+            SetStatus(SessionStatus.Restarting);
+            Timers.StartSingleTimer("restart", new RestartCli(_cliGeneration), _restartPolicy.Backoff(_memory.RecentRestarts.Count - 1));
+            return;
+        }
+        _memory.Started = true;
         // A fresh conversation gets its id from the host, so the id is known before the first turn and a
         // restart before any turn can reuse it.
         var fresh = _options.Resume is null && !_options.Continue;
         if (fresh)
         {
-            _sessionId = _options.SessionId ?? SessionIds.New();
-            _effective = _options with { SessionId = _sessionId };
+            _memory.SessionId = _options.SessionId ?? SessionIds.New();
+            _memory.Effective = _options with { SessionId = _memory.SessionId };
         }
         StartCli(resume: null);
+    }
+
+    protected override void PreRestart(Exception reason, object message)
+    {
+        _log.Error(reason, "Session {0} failed while handling {1}; it restarts and resumes its conversation.", _name, message?.GetType().Name ?? "a message");
+        FailEverything(new SessionFailure(FailureKind.SessionCrashed, $"Session '{_name}' failed ({reason.GetType().Name}) and restarts."));
+        foreach (var child in Context.GetChildren())
+        {
+            Context.Unwatch(child);
+            Context.Stop(child);
+        }
     }
 
     protected override void PostStop()
@@ -140,11 +166,13 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
         Receive<GetServerInfo>(_ => Sender.Tell(_serverInfo is { } info
             ? new ControlResult(info, null)
             : new ControlResult(null, _lastFailure ?? new SessionFailure(FailureKind.SessionStopped, "The initialize handshake has not completed yet."))));
-        Receive<GetSessionId>(_ => Sender.Tell(new SessionIdReply(_sessionId)));
+        Receive<GetSessionId>(_ => Sender.Tell(new SessionIdReply(_memory.SessionId)));
         Receive<GetSessionInfo>(_ => Sender.Tell(Info()));
+        Receive<GetConversation>(_ => ReadConversation(Sender));
         Receive<AwaitReady>(HandleAwaitReady);
         Receive<StopSession>(_ => BeginStop());
         Receive<StopDeadline>(_ => Context.Stop(Self));
+        Receive<SimulateFailure>(f => throw new InvalidOperationException(f.Reason));
 
         Receive<CliStarted>(started =>
         {
@@ -191,7 +219,7 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
         _cliPid = null;
         _serverInfo = null;
         var overrides = resume is not null ? new LaunchOverrides(Resume: resume) : null;
-        var spec = CliCommandBuilder.Build(_effective, _cliPath!, overrides);
+        var spec = CliCommandBuilder.Build(_memory.Effective, _cliPath!, overrides);
         _cli = Context.ActorOf(CliProcessActor.Props(spec), "cli-" + _cliGeneration);
         Context.Watch(_cli);
         _initRequestId = NextRequestId();
@@ -201,7 +229,7 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
     }
 
     private string? RestartResumeId() =>
-        _conversationPersisted && _sessionId is not null && !_options.NoSessionPersistence ? _sessionId : null;
+        _memory.ConversationPersisted && _memory.SessionId is not null && !_options.NoSessionPersistence ? _memory.SessionId : null;
 
     private void OnInitialized(ControlResponseBody response)
     {
@@ -249,7 +277,7 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
         }
         _pendingControls.Clear();
 
-        var neverStarted = _serverInfo is null && _restartCount == 0 && _recentRestarts.Count == 0 && failure.Kind == FailureKind.CliStartFailed;
+        var neverStarted = _serverInfo is null && _memory.RestartCount == 0 && _memory.RecentRestarts.Count == 0 && failure.Kind == FailureKind.CliStartFailed;
         if (neverStarted || !AllowRestart())
         {
             EnterFailed(neverStarted ? failure : failure with
@@ -258,8 +286,8 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
             });
             return;
         }
-        _restartCount++;
-        var delay = _restartPolicy.Backoff(_recentRestarts.Count - 1);
+        _memory.RestartCount++;
+        var delay = _restartPolicy.Backoff(_memory.RecentRestarts.Count - 1);
         SetStatus(SessionStatus.Restarting, failure);
         Timers.StartSingleTimer("restart", new RestartCli(_cliGeneration), delay);
     }
@@ -267,9 +295,9 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
     private bool AllowRestart()
     {
         var now = DateTimeOffset.UtcNow;
-        while (_recentRestarts.Count > 0 && now - _recentRestarts.Peek() > _restartPolicy.Window) _recentRestarts.Dequeue();
-        if (_recentRestarts.Count >= _restartPolicy.MaxRestarts) return false;
-        _recentRestarts.Enqueue(now);
+        while (_memory.RecentRestarts.Count > 0 && now - _memory.RecentRestarts.Peek() > _restartPolicy.Window) _memory.RecentRestarts.Dequeue();
+        if (_memory.RecentRestarts.Count >= _restartPolicy.MaxRestarts) return false;
+        _memory.RecentRestarts.Enqueue(now);
         return true;
     }
 
@@ -279,7 +307,7 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
         _recentMalformed.Clear();
         return cause switch
         {
-            CliProcessExitedException exited when _serverInfo is null && _restartCount == 0 => new SessionFailure(
+            CliProcessExitedException exited when _serverInfo is null && _memory.RestartCount == 0 => new SessionFailure(
                 FailureKind.CliStartFailed, "The claude CLI exited during start-up." + said)
             {
                 ExitCode = exited.ExitCode,
@@ -360,9 +388,9 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
     }
 
     private void PublishStatus(SessionFailure? failure = null) =>
-        Context.System.EventStream.Publish(new SessionStatusChanged(_name, _status, _sessionId, failure));
+        Context.System.EventStream.Publish(new SessionStatusChanged(_name, _status, _memory.SessionId, failure));
 
-    private SessionInfo Info() => new(_name, _sessionId, _status, _model, _startedAt, _restartCount,
+    private SessionInfo Info() => new(_name, _memory.SessionId, _status, _memory.Model, _memory.StartedAt, _memory.RestartCount,
         _queue.Count, _cliPid, _lastFailure);
 
     private void HandleAwaitReady(AwaitReady _)
@@ -373,9 +401,29 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
         else _readyWaiters.Add(Sender);
     }
 
+    private void ReadConversation(IActorRef replyTo)
+    {
+        if (_memory.SessionId is not { } sessionId || !_memory.ConversationPersisted)
+        {
+            replyTo.Tell(new ConversationResult(new History.Conversation(_memory.SessionId ?? "", "", [], []), null));
+            return;
+        }
+        var config = History.ConversationHistory.ConfigDirectory(_options.Environment);
+        var workingDirectory = _options.WorkingDirectory ?? Directory.GetCurrentDirectory();
+        // File IO off the actor's thread; the reply goes straight to the requester.
+        History.ConversationHistory.ReadAsync(sessionId, config, workingDirectory).PipeTo(replyTo,
+            success: conversation => new ConversationResult(conversation, null),
+            failure: ex => new ConversationResult(null, ex is ClaudeSessionException cse
+                ? cse.Failure
+                : new SessionFailure(FailureKind.SessionNotFound, "The transcript could not be read: " + ex.Message)));
+    }
+
     private string NextRequestId() => $"req_{++_controlCounter}_{Guid.NewGuid():N}"[..24];
 
     // ---- internal messages ----------------------------------------------------------------------------
+
+    /// <summary>Makes the actor throw: lets tests prove that a failing session restarts and keeps its conversation.</summary>
+    internal sealed record SimulateFailure(string Reason);
 
     private sealed record QueryTimedOut(string QueryId);
     private sealed record ControlTimedOut(string RequestId);

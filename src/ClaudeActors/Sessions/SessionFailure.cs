@@ -29,6 +29,8 @@ public enum FailureKind
     SessionNotFound,
     /// <summary>A session with that name exists already.</summary>
     SessionAlreadyExists,
+    /// <summary>The session actor itself failed; it restarts and resumes, but this request was lost.</summary>
+    SessionCrashed,
 }
 
 /// <summary>A typed, serialisable failure: every query and control request ends with a result or one of these.</summary>
@@ -60,6 +62,7 @@ public sealed record SessionFailure(FailureKind Kind, string Message)
         FailureKind.ControlRequestFailed => new ControlRequestFailedException(this),
         FailureKind.SessionNotFound => new SessionNotFoundException(this),
         FailureKind.SessionAlreadyExists => new SessionAlreadyExistsException(this),
+        FailureKind.SessionCrashed => new SessionCrashedException(this),
         _ => new ClaudeSessionException(this),
     };
 
@@ -126,3 +129,6 @@ public sealed class SessionNotFoundException(SessionFailure failure) : ClaudeSes
 
 /// <summary>A session with that name exists already.</summary>
 public sealed class SessionAlreadyExistsException(SessionFailure failure) : ClaudeSessionException(failure);
+
+/// <summary>The session actor failed while this request was in flight; the session restarts and resumes.</summary>
+public sealed class SessionCrashedException(SessionFailure failure) : ClaudeSessionException(failure);

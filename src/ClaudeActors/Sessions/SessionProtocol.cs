@@ -101,6 +101,18 @@ public sealed record GetSessionId
 /// <param name="SessionId">The id.</param>
 public sealed record SessionIdReply(string? SessionId);
 
+/// <summary>Read this session's conversation from the CLI's transcript. Replies <see cref="ConversationResult"/>.</summary>
+public sealed record GetConversation
+{
+    /// <summary>The single instance.</summary>
+    public static readonly GetConversation Instance = new();
+}
+
+/// <summary>The conversation so far, or why it could not be read.</summary>
+/// <param name="Conversation">The conversation.</param>
+/// <param name="Failure">The failure, otherwise.</param>
+public sealed record ConversationResult(History.Conversation? Conversation, SessionFailure? Failure);
+
 /// <summary>Ask for a snapshot of the session. Replies <see cref="SessionInfo"/>.</summary>
 public sealed record GetSessionInfo
 {

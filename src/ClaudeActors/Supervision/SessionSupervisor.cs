@@ -44,11 +44,14 @@ internal sealed class SessionSupervisor : ReceiveActor
     public static Props Props(RestartPolicy? restartPolicy = null) =>
         Akka.Actor.Props.Create(() => new SessionSupervisor(restartPolicy ?? RestartPolicy.Default));
 
-    protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(ex =>
-    {
-        _log.Error(ex, "A session failed and was stopped.");
-        return Directive.Stop;
-    });
+    // A session that throws is restarted in place (its ref stays valid; its memory resumes the conversation),
+    // at most MaxRestarts times within the window; past that Akka stops it and the Terminated is reported.
+    protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(
+        _restartPolicy.MaxRestarts, _restartPolicy.Window, ex => ex switch
+        {
+            ActorInitializationException => Directive.Stop,
+            _ => Directive.Restart,
+        });
 
     private void Start(StartSession start)
     {
@@ -87,7 +90,12 @@ internal sealed class SessionSupervisor : ReceiveActor
     private void OnTerminated(Terminated terminated)
     {
         var entry = _sessions.FirstOrDefault(kv => kv.Value.Equals(terminated.ActorRef));
-        if (entry.Key is not null) _sessions.Remove(entry.Key);
+        if (entry.Key is not null)
+        {
+            _sessions.Remove(entry.Key);
+            if (!_terminating.ContainsKey(terminated.ActorRef))
+                _log.Warning("Session {0} stopped without being terminated (it failed too often, or stopped itself).", entry.Key);
+        }
         if (_terminating.Remove(terminated.ActorRef, out var waiters))
             foreach (var (name, replyTo) in waiters) replyTo.Tell(new SessionTerminated(name));
     }
