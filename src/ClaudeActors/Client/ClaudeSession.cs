@@ -75,7 +75,14 @@ public sealed class ClaudeSession : IAsyncDisposable
     /// <summary>Waits until the session is ready; throws the start failure if it cannot start.</summary>
     public async Task<SessionInfo> WaitUntilReadyAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
     {
-        var reply = await Actor.Ask<object>(AwaitReady.Instance, timeout, cancellationToken).ConfigureAwait(false);
+        var ready = Actor.Ask<object>(AwaitReady.Instance, timeout, cancellationToken);
+        var terminated = Actor.WatchAsync(cancellationToken);
+        // A session that fails says why before it stops; give that reply a moment to win the race.
+        if (await Task.WhenAny(ready, terminated).ConfigureAwait(false) == terminated)
+            await Task.WhenAny(ready, Task.Delay(TimeSpan.FromMilliseconds(500), CancellationToken.None)).ConfigureAwait(false);
+        if (!ready.IsCompleted)
+            throw new SessionStoppedException(new SessionFailure(FailureKind.SessionStopped, $"Session '{Name}' stopped before it was ready."));
+        var reply = await ready.ConfigureAwait(false);
         return reply switch
         {
             SessionInfo info => info,

@@ -49,11 +49,11 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
 
     private readonly SessionMemory _memory;
 
-    public SessionActor(string name, SessionOptions options, RestartPolicy restartPolicy, SessionMemory memory)
+    public SessionActor(string name, SessionOptions options, SessionMemory memory)
     {
         _name = name;
         _options = options;
-        _restartPolicy = restartPolicy;
+        _restartPolicy = options.Restart;
         _memory = memory;
         Active();
     }
@@ -64,10 +64,10 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
     /// The memory is created here, once per Props: when the actor itself throws and its supervisor restarts it,
     /// the new instance finds the session id and conversation state of the old one and resumes it.
     /// </summary>
-    public static Props Props(string name, SessionOptions options, RestartPolicy? restartPolicy = null)
+    public static Props Props(string name, SessionOptions options)
     {
         var memory = new SessionMemory(options);
-        return Akka.Actor.Props.Create(() => new SessionActor(name, options, restartPolicy ?? RestartPolicy.Default, memory));
+        return Akka.Actor.Props.Create(() => new SessionActor(name, options, memory));
     }
 
     // A CLI child never restarts in place: it would come back with stale arguments. The session decides.
@@ -149,7 +149,7 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
     {
         var stopped = new SessionFailure(FailureKind.SessionStopped, $"Session '{_name}' stopped.");
         FailEverything(stopped);
-        if (_status != SessionStatus.Stopped) SetStatus(SessionStatus.Stopped);
+        if (_status is not (SessionStatus.Stopped or SessionStatus.Failed)) SetStatus(SessionStatus.Stopped);
     }
 
     private void Active()
@@ -324,13 +324,16 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
         };
     }
 
+    /// <summary>Nothing more can be done: everyone waiting is told why, the failure is published, and the session stops.</summary>
     private void EnterFailed(SessionFailure failure)
     {
         _lastFailure = failure;
+        _log.Warning("Session {0} failed and stops: {1}", _name, failure);
         SetStatus(SessionStatus.Failed, failure);
         FailEverything(failure);
         foreach (var waiter in _readyWaiters) waiter.Tell(new SessionStartFailed(failure));
         _readyWaiters.Clear();
+        Context.Stop(Self);
     }
 
     private void BeginStop()

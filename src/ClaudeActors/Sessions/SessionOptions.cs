@@ -96,6 +96,9 @@ public sealed record SessionOptions
     /// <summary>The CLI echoes each prompt with its uuid (<c>--replay-user-messages</c>).</summary>
     public bool ReplayUserMessages { get; init; }
 
+    /// <summary>How the session restarts its CLI after a crash (backoff and bound).</summary>
+    public Supervision.RestartPolicy Restart { get; init; } = Supervision.RestartPolicy.Default;
+
     /// <summary>How long to wait for the CLI's answer to the initialize handshake and other control requests.</summary>
     public TimeSpan ControlTimeout { get; init; } = TimeSpan.FromSeconds(60);
 

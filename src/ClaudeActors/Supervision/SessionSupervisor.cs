@@ -62,6 +62,11 @@ internal sealed class SessionSupervisor : ReceiveActor
             Sender.Tell(new SessionStartRejected(new SessionFailure(FailureKind.InvalidRequest, "Invalid session options: " + string.Join(" ", errors))));
             return;
         }
+        if (PreflightFailure(start.Options) is { } preflight)
+        {
+            Sender.Tell(new SessionStartRejected(preflight));
+            return;
+        }
         if (_sessions.TryGetValue(name, out var existing))
         {
             Sender.Tell(start.ReturnExisting
@@ -69,7 +74,7 @@ internal sealed class SessionSupervisor : ReceiveActor
                 : new SessionStartRejected(new SessionFailure(FailureKind.SessionAlreadyExists, $"A session named '{name}' exists already.")));
             return;
         }
-        var session = Context.ActorOf(SessionActor.Props(name, start.Options with { Name = name }, _restartPolicy), ActorName(name));
+        var session = Context.ActorOf(SessionActor.Props(name, start.Options with { Name = name }), ActorName(name));
         Context.Watch(session);
         _sessions[name] = session;
         Sender.Tell(new SessionStarted(name, session, false));
@@ -98,6 +103,22 @@ internal sealed class SessionSupervisor : ReceiveActor
         }
         if (_terminating.Remove(terminated.ActorRef, out var waiters))
             foreach (var (name, replyTo) in waiters) replyTo.Tell(new SessionTerminated(name));
+    }
+
+    // What can be known before any process starts is reported as a rejected start, not as a failed session.
+    private static SessionFailure? PreflightFailure(SessionOptions options)
+    {
+        try
+        {
+            Process.CliLocator.Resolve(options.CliPath);
+        }
+        catch (CliNotFoundException ex)
+        {
+            return ex.Failure;
+        }
+        if (options.WorkingDirectory is { } wd && !Directory.Exists(wd))
+            return new SessionFailure(FailureKind.CliStartFailed, $"The working directory '{wd}' does not exist.");
+        return null;
     }
 
     // Session names may hold characters an actor name cannot; the name itself stays the key.
