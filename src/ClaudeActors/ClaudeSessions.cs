@@ -12,8 +12,25 @@ public sealed class ClaudeSessions : IExtension
     /// <summary>The supervisor's actor name.</summary>
     public const string SupervisorName = "claude-sessions";
 
-    internal ClaudeSessions(ExtendedActorSystem system) =>
+    internal ClaudeSessions(ExtendedActorSystem system)
+    {
         Supervisor = system.ActorOf(SessionSupervisor.Props(), SupervisorName);
+        // Every session closes its CLI's stdin (the CLI flushes its transcript) before the system goes down;
+        // the CLI actors kill whatever is left when they stop.
+        var supervisor = Supervisor;
+        CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseServiceStop, "stop-claude-sessions", async () =>
+        {
+            try
+            {
+                await supervisor.Ask<AllSessionsStopped>(StopAllSessions.Instance, TimeSpan.FromSeconds(12)).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is TaskCanceledException or TimeoutException or AskTimeoutException)
+            {
+                // Whatever did not stop in time is killed when its actor stops with the system.
+            }
+            return Akka.Done.Instance;
+        });
+    }
 
     /// <summary>The supervisor: send it <see cref="StartSession"/>, <see cref="TerminateSession"/>, <see cref="ListSessions"/>.</summary>
     public IActorRef Supervisor { get; }

@@ -39,6 +39,21 @@ internal sealed class SessionSupervisor : ReceiveActor
             sender.Tell(new SessionList(infos.OrderBy(i => i.Name, StringComparer.Ordinal).ToList()));
         });
         Receive<Terminated>(OnTerminated);
+        Receive<StopAllSessions>(_ =>
+        {
+            _stopAllWaiters.Add(Sender);
+            foreach (var session in _sessions.Values) session.Tell(StopSession.Instance);
+            ReplyIfAllStopped();
+        });
+    }
+
+    private readonly List<IActorRef> _stopAllWaiters = new();
+
+    private void ReplyIfAllStopped()
+    {
+        if (_sessions.Count > 0 || _stopAllWaiters.Count == 0) return;
+        foreach (var waiter in _stopAllWaiters) waiter.Tell(AllSessionsStopped.Instance);
+        _stopAllWaiters.Clear();
     }
 
     public static Props Props(RestartPolicy? restartPolicy = null) =>
@@ -87,7 +102,7 @@ internal sealed class SessionSupervisor : ReceiveActor
             Sender.Tell(new SessionStartRejected(new SessionFailure(FailureKind.SessionNotFound, $"No session is named '{terminate.Name}'.")));
             return;
         }
-        if (!_terminating.TryGetValue(session, out var waiters)) _terminating[session] = waiters = new();
+        if (!_terminating.TryGetValue(session, out var waiters)) _terminating[session] = waiters = [];
         waiters.Add((terminate.Name, Sender));
         session.Tell(StopSession.Instance);
     }
@@ -103,6 +118,7 @@ internal sealed class SessionSupervisor : ReceiveActor
         }
         if (_terminating.Remove(terminated.ActorRef, out var waiters))
             foreach (var (name, replyTo) in waiters) replyTo.Tell(new SessionTerminated(name));
+        ReplyIfAllStopped();
     }
 
     // What can be known before any process starts is reported as a rejected start, not as a failed session.

@@ -45,3 +45,17 @@ public sealed record ListSessions
 /// <summary>Every session with its state, sorted by name.</summary>
 /// <param name="Sessions">The sessions.</param>
 public sealed record SessionList(IReadOnlyList<SessionInfo> Sessions);
+
+/// <summary>Stop every session (used by CoordinatedShutdown). Replies <see cref="AllSessionsStopped"/> once all have stopped.</summary>
+public sealed record StopAllSessions
+{
+    /// <summary>The single instance.</summary>
+    public static readonly StopAllSessions Instance = new();
+}
+
+/// <summary>Every session has stopped and every CLI process has ended.</summary>
+public sealed record AllSessionsStopped
+{
+    /// <summary>The single instance.</summary>
+    public static readonly AllSessionsStopped Instance = new();
+}

@@ -1,0 +1,49 @@
+using Akka.Actor;
+using Akka.Hosting;
+using ClaudeActors.Client;
+using ClaudeActors.Supervision;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ClaudeActors.Hosting;
+
+/// <summary>Akka.Hosting integration: one builder call adds the session supervisor and the declared sessions.</summary>
+public static class AkkaHostingExtensions
+{
+    /// <summary>
+    /// Adds ClaudeActors to an Akka.Hosting application: the <see cref="SessionSupervisor"/> at
+    /// <c>/user/claude-sessions</c> (registered in the <see cref="IActorRegistry"/> under <see cref="ClaudeSessions"/>),
+    /// the sessions declared in <paramref name="options"/> (started with the host), and a CoordinatedShutdown task
+    /// that stops every session, so no CLI process outlives the host.
+    /// </summary>
+    public static AkkaConfigurationBuilder WithClaudeSessions(this AkkaConfigurationBuilder builder, ClaudeSessionsOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var declared = options.Sessions.Select(options.Resolve).ToList();
+        foreach (var session in declared) session.EnsureValid();
+        var duplicate = declared.GroupBy(s => s.Name).FirstOrDefault(g => g.Key is null || g.Count() > 1);
+        if (duplicate is not null)
+            throw new ArgumentException(duplicate.Key is null
+                ? "Every declared session needs a Name."
+                : $"The session name '{duplicate.Key}' is declared twice.", nameof(options));
+
+        return builder.WithActors((system, registry) =>
+        {
+            var supervisor = ClaudeSessions.Get(system).Supervisor;
+            registry.Register<ClaudeSessions>(supervisor);
+            foreach (var session in declared) supervisor.Tell(new StartSession(session, ReturnExisting: true));
+        });
+    }
+
+    /// <summary>Same as <see cref="WithClaudeSessions(AkkaConfigurationBuilder, ClaudeSessionsOptions)"/>, with options bound from a configuration section (e.g. <c>ClaudeActors</c>).</summary>
+    public static AkkaConfigurationBuilder WithClaudeSessions(this AkkaConfigurationBuilder builder, IConfiguration section, Action<ClaudeSessionsOptions>? configure = null)
+    {
+        var options = section.Get<ClaudeSessionsOptions>() ?? new ClaudeSessionsOptions();
+        configure?.Invoke(options);
+        return builder.WithClaudeSessions(options);
+    }
+
+    /// <summary>Registers <see cref="IClaudeSessions"/> (start, get by name, terminate, list) for plain .NET code in DI.</summary>
+    public static IServiceCollection AddClaudeSessionsClient(this IServiceCollection services) =>
+        services.AddSingleton<IClaudeSessions>(sp => new ClaudeSessionsClient(sp.GetRequiredService<ActorSystem>()));
+}

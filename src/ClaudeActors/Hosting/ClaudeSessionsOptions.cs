@@ -1,0 +1,53 @@
+using ClaudeActors.Sessions;
+
+namespace ClaudeActors.Hosting;
+
+/// <summary>
+/// Options of <see cref="AkkaHostingExtensions.WithClaudeSessions(Akka.Hosting.AkkaConfigurationBuilder, ClaudeSessionsOptions)"/>,
+/// bindable from configuration (section <c>ClaudeActors</c> by convention):
+/// <code>
+/// "ClaudeActors": {
+///   "Defaults": { "CliPath": "/usr/local/bin/claude", "Model": "sonnet" },
+///   "Sessions": [ { "Name": "assistant", "SystemPrompt": "General helper" },
+///                 { "Name": "code-reviewer", "SystemPrompt": "You review C# code" } ]
+/// }
+/// </code>
+/// </summary>
+public sealed class ClaudeSessionsOptions
+{
+    /// <summary>The configuration section this binds from by convention.</summary>
+    public const string SectionName = "ClaudeActors";
+
+    /// <summary>Values every session starts from; a session's own values win.</summary>
+    public SessionOptions Defaults { get; set; } = new();
+
+    /// <summary>Sessions started with the host and kept under the supervisor (like the children of <c>ClaudeCode.Supervisor</c>).</summary>
+    public List<SessionOptions> Sessions { get; set; } = [];
+
+    /// <summary>Applies <see cref="Defaults"/> under <paramref name="session"/>: each value the session leaves unset comes from the defaults.</summary>
+    public SessionOptions Resolve(SessionOptions session)
+    {
+        var d = Defaults;
+        var environment = new Dictionary<string, string>(d.Environment);
+        foreach (var (key, value) in session.Environment) environment[key] = value;
+        return session with
+        {
+            Model = session.Model ?? d.Model,
+            SystemPrompt = session.SystemPrompt ?? d.SystemPrompt,
+            AppendSystemPrompt = session.AppendSystemPrompt ?? d.AppendSystemPrompt,
+            Timeout = session.Timeout != SessionOptions.DefaultTimeout ? session.Timeout : d.Timeout,
+            AllowedTools = session.AllowedTools.Count > 0 ? session.AllowedTools : d.AllowedTools,
+            DisallowedTools = session.DisallowedTools.Count > 0 ? session.DisallowedTools : d.DisallowedTools,
+            PermissionMode = session.PermissionMode ?? d.PermissionMode,
+            WorkingDirectory = session.WorkingDirectory ?? d.WorkingDirectory,
+            AddDirectories = session.AddDirectories.Count > 0 ? session.AddDirectories : d.AddDirectories,
+            McpConfig = session.McpConfig ?? d.McpConfig,
+            MaxTurns = session.MaxTurns ?? d.MaxTurns,
+            Settings = session.Settings ?? d.Settings,
+            Environment = environment,
+            CliPath = session.CliPath ?? d.CliPath,
+            IncludePartialMessages = session.IncludePartialMessages || d.IncludePartialMessages,
+            NoSessionPersistence = session.NoSessionPersistence || d.NoSessionPersistence,
+        };
+    }
+}
