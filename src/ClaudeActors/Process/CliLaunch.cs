@@ -70,6 +70,15 @@ internal static class CliCommandBuilder
         if (options.MaxTurns is { } maxTurns) AddValue(args, "--max-turns", maxTurns.ToString(CultureInfo.InvariantCulture));
         AddValue(args, "--settings", options.Settings);
         if (options.IncludePartialMessages) args.Add("--include-partial-messages");
+        if (options.Callbacks.Permissions is not null) AddValue(args, "--permission-prompt-tool", "stdio");
+        if (options.Callbacks.McpServers.Count > 0)
+        {
+            // In-process servers are declared twice: here, and by name in the initialize request.
+            var servers = new System.Text.Json.Nodes.JsonObject();
+            foreach (var server in options.Callbacks.McpServers)
+                servers[server.Name] = new System.Text.Json.Nodes.JsonObject { ["type"] = "sdk", ["name"] = server.Name };
+            AddValue(args, "--mcp-config", new System.Text.Json.Nodes.JsonObject { ["mcpServers"] = servers }.ToJsonString());
+        }
         if (options.ReplayUserMessages || options.EnableFileCheckpointing) args.Add("--replay-user-messages");
         return args;
     }

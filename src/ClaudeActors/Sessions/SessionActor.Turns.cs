@@ -89,7 +89,7 @@ internal sealed partial class SessionActor
                 HandleCliControlRequest(request);
                 return;
             case ControlCancelRequestMessage cancel:
-                _log.Debug("Session {0}: the CLI cancelled its request {1}.", _name, cancel.RequestId);
+                CancelCallback(cancel.RequestId);
                 return;
         }
 
@@ -328,15 +328,6 @@ internal sealed partial class SessionActor
         if (!_pendingControls.Remove(timeout.RequestId, out var pending)) return;
         pending.ReplyTo.Tell(new ControlResult(null, new SessionFailure(FailureKind.Timeout,
             $"The CLI did not answer the control request within {_options.ControlTimeout}.")));
-    }
-
-    private void HandleCliControlRequest(ControlRequestMessage request)
-    {
-        // Callbacks (permissions, hooks, in-process tools) are not configured for this session: answer at
-        // once so the CLI never waits on us.
-        _log.Debug("Session {0}: the CLI sent a {1} request with no handler configured.", _name, request.Subtype);
-        _cli?.Tell(new SendFrame(OutboundFrames.ControlError(request.RequestId,
-            $"This host has no handler for '{request.Subtype}'.")));
     }
 
     // ---- delivery with flow control ---------------------------------------------------------------------

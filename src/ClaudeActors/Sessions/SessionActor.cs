@@ -147,6 +147,7 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
 
     protected override void PostStop()
     {
+        CancelAllCallbacks();
         var stopped = new SessionFailure(FailureKind.SessionStopped, $"Session '{_name}' stopped.");
         FailEverything(stopped);
         if (_status is not (SessionStatus.Stopped or SessionStatus.Failed)) SetStatus(SessionStatus.Stopped);
@@ -191,6 +192,7 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
         Receive<CliStopped>(_ => { });
         Receive<Terminated>(HandleTerminated);
 
+        Receive<CallbackCompleted>(OnCallbackCompleted);
         Receive<QueryTimedOut>(HandleQueryTimeout);
         Receive<ControlTimedOut>(HandleControlTimeout);
         Receive<InitTimedOut>(t =>
@@ -223,7 +225,7 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
         _cli = Context.ActorOf(CliProcessActor.Props(spec), "cli-" + _cliGeneration);
         Context.Watch(_cli);
         _initRequestId = NextRequestId();
-        _cli.Tell(new SendFrame(OutboundFrames.ControlRequest(_initRequestId, new JsonObject { ["subtype"] = "initialize" })));
+        _cli.Tell(new SendFrame(OutboundFrames.ControlRequest(_initRequestId, BuildInitializeRequest())));
         Timers.StartSingleTimer("init", new InitTimedOut(_cliGeneration), _options.ControlTimeout);
         SetStatus(SessionStatus.Initializing);
     }

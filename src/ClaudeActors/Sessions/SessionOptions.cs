@@ -96,6 +96,9 @@ public sealed record SessionOptions
     /// <summary>The CLI echoes each prompt with its uuid (<c>--replay-user-messages</c>).</summary>
     public bool ReplayUserMessages { get; init; }
 
+    /// <summary>Handlers the CLI calls back: tool permissions, hooks, in-process MCP tools. Not persisted.</summary>
+    public Callbacks.SessionCallbacks Callbacks { get; init; } = new();
+
     /// <summary>How the session restarts its CLI after a crash (backoff and bound).</summary>
     public Supervision.RestartPolicy Restart { get; init; } = Supervision.RestartPolicy.Default;
 
@@ -126,6 +129,16 @@ public sealed record SessionOptions
         foreach (var (key, _) in Environment)
             if (key.Length == 0 || key.Contains('=') || key.Contains('\0'))
                 errors.Add($"invalid environment variable name '{key}'.");
+        foreach (var server in Callbacks.McpServers)
+        {
+            if (string.IsNullOrWhiteSpace(server.Name) || !server.Name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
+                errors.Add($"MCP server name '{server.Name}' must be letters, digits, '-' or '_'.");
+            if (server.Tools.Select(t => t.Name).Distinct().Count() != server.Tools.Count)
+                errors.Add($"MCP server '{server.Name}' declares a tool name twice.");
+        }
+        if (Callbacks.McpServers.Select(s => s.Name).Distinct().Count() != Callbacks.McpServers.Count)
+            errors.Add("Two MCP servers have the same name.");
+        if (Callbacks.Timeout <= TimeSpan.Zero) errors.Add("the callback timeout must be positive.");
         foreach (var tool in AllowedTools.Concat(DisallowedTools))
             if (string.IsNullOrWhiteSpace(tool)) errors.Add("tool names must not be empty.");
         return errors;

@@ -1,0 +1,123 @@
+using System.Text.Json;
+using ClaudeActors.Callbacks;
+using ClaudeActors.Client;
+using ClaudeActors.Protocol;
+using ClaudeActors.Testing;
+using ClaudeActors.Tests.Infrastructure;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace ClaudeActors.Tests.Callbacks;
+
+/// <summary>The CLI calls back — permissions, hooks, in-process tools — answered by actors and delegates. Real CLI, fake API.</summary>
+public sealed class CallbackTests(ITestOutputHelper output) : SessionTestKit(output)
+{
+    private IEnumerable<string> ToolResultTexts() =>
+        Api.ConversationRequests.SelectMany(r => r.Messages).SelectMany(m => m.ToolResults).Select(b => b.ToolResultText ?? "");
+
+    [Fact]
+    public async Task A_permission_handler_actor_denies_a_write_and_the_model_sees_the_denial()
+    {
+        var handler = CreateTestProbe();
+        await using var session = await StartRealAsync(o => o with { Callbacks = new() { Permissions = CallbackHandler.Actor(handler.Ref) } });
+        var target = Path.Combine(Sandbox.WorkDir, "denied.txt");
+        Api.EnqueueReply(FakeReply.ToolUse("Write", new { file_path = target, content = "secret" }));
+
+        var turn = session.QueryAsync("Please write the file");
+        var request = handler.ExpectMsg<ToolPermissionRequest>(TimeSpan.FromSeconds(60));
+        Assert.Equal("Write", request.ToolName);
+        Assert.Equal(target, request.Input.GetProperty("file_path").GetString());
+        handler.Reply(PermissionDecision.Deny("Writing is not allowed here"));
+
+        await turn;
+        Assert.False(File.Exists(target));
+        Assert.Contains(ToolResultTexts(), t => t.Contains("Writing is not allowed here"));
+    }
+
+    [Fact]
+    public async Task A_permission_handler_delegate_allows_a_write_and_the_file_is_written()
+    {
+        var asked = new List<string>();
+        var handler = CallbackHandler.Delegate<ToolPermissionRequest, PermissionDecision>((request, _) =>
+        {
+            lock (asked) asked.Add(request.ToolName);
+            return Task.FromResult(PermissionDecision.Allow());
+        });
+        await using var session = await StartRealAsync(o => o with { Callbacks = new() { Permissions = handler } });
+        var target = Path.Combine(Sandbox.WorkDir, "allowed.txt");
+        Api.EnqueueReply(FakeReply.ToolUse("Write", new { file_path = target, content = "hello from the model" }));
+
+        await session.QueryAsync("Please write the file");
+        Assert.Equal("hello from the model", File.ReadAllText(target));
+        Assert.Contains("Write", asked);
+    }
+
+    [Fact]
+    public async Task A_pre_tool_use_hook_sees_the_call_and_blocks_it()
+    {
+        var seen = new List<HookRequest>();
+        var hook = new HookRegistration(HookEvent.PreToolUse, CallbackHandler.Delegate<HookRequest, HookDecision>((request, _) =>
+        {
+            lock (seen) seen.Add(request);
+            return Task.FromResult(HookDecision.Block("hooks say no"));
+        }), Matcher: "Bash");
+        await using var session = await StartRealAsync(o => o with { Callbacks = new() { Hooks = [hook] } });
+        var marker = Path.Combine(Sandbox.WorkDir, "hooked.txt");
+        Api.EnqueueReply(FakeReply.ToolUse("Bash", new { command = $"echo hooked > {marker}", description = "write a marker" }));
+
+        await session.QueryAsync("Run the command");
+        var request = Assert.Single(seen);
+        Assert.Equal("PreToolUse", request.Event);
+        Assert.Equal("Bash", request.ToolName);
+        Assert.False(File.Exists(marker));
+        Assert.Contains(ToolResultTexts(), t => t.Contains("hooks say no"));
+    }
+
+    [Fact]
+    public async Task An_in_process_tool_served_by_an_actor_is_listed_called_and_its_result_reaches_the_model()
+    {
+        var calculator = CreateTestProbe();
+        var schema = JsonDocument.Parse("""{"type":"object","properties":{"a":{"type":"number"},"b":{"type":"number"}},"required":["a","b"]}""").RootElement;
+        var server = new SdkMcpServer("calc", [new SdkTool("add", "Adds two numbers", schema, CallbackHandler.Actor(calculator.Ref))]);
+        await using var session = await StartRealAsync(o => o with
+        {
+            AllowedTools = ["mcp__calc__add"],
+            Callbacks = new() { McpServers = [server] },
+        });
+        Api.EnqueueReply(FakeReply.ToolUse("mcp__calc__add", new { a = 2, b = 3 }));
+
+        var messages = new List<ClaudeMessage>();
+        var stream = Task.Run(async () =>
+        {
+            await foreach (var m in session.StreamAsync("What is 2 + 3?")) messages.Add(m);
+        });
+        var call = calculator.ExpectMsg<ToolCall>(TimeSpan.FromSeconds(60));
+        Assert.Equal("add", call.Tool);
+        Assert.Equal(2, call.Arguments.GetProperty("a").GetInt32());
+        calculator.Reply(new ToolCallResult("5"));
+        await stream;
+
+        var init = messages.OfType<SystemMessage>().First(m => m.IsInit);
+        Assert.Contains("mcp__calc__add", init.Tools!);
+        Assert.Contains(ToolResultTexts(), t => t.Contains('5'));
+        Assert.Contains("Tool result received: 5", Assert.IsType<ResultMessage>(messages[^1]).Result);
+    }
+
+    [Fact]
+    public async Task A_handler_that_never_answers_is_denied_after_the_timeout_and_the_turn_completes()
+    {
+        var silent = CreateTestProbe();
+        await using var session = await StartRealAsync(o => o with
+        {
+            Callbacks = new() { Permissions = CallbackHandler.Actor(silent.Ref), Timeout = TimeSpan.FromSeconds(2) },
+        });
+        var target = Path.Combine(Sandbox.WorkDir, "never.txt");
+        Api.EnqueueReply(FakeReply.ToolUse("Write", new { file_path = target, content = "x" }));
+
+        var result = await session.QueryAsync("Please write the file");
+        Assert.False(result.IsError);
+        silent.ExpectMsg<ToolPermissionRequest>();
+        Assert.False(File.Exists(target));
+        Assert.Contains(ToolResultTexts(), t => t.Contains("did not answer in time"));
+    }
+}
