@@ -80,6 +80,22 @@ internal static class CliCommandBuilder
             AddValue(args, "--mcp-config", new System.Text.Json.Nodes.JsonObject { ["mcpServers"] = servers }.ToJsonString());
         }
         if (options.ReplayUserMessages || options.EnableFileCheckpointing) args.Add("--replay-user-messages");
+        AddValue(args, "--fallback-model", options.FallbackModel);
+        if (options.MaxBudgetUsd is { } budget) AddValue(args, "--max-budget-usd", budget.ToString(CultureInfo.InvariantCulture));
+        AddValue(args, "--effort", options.Effort);
+        if (options.MaxThinkingTokens is { } thinking) AddValue(args, "--max-thinking-tokens", thinking.ToString(CultureInfo.InvariantCulture));
+        AddValue(args, "--agents", options.Agents);
+        AddValue(args, "--agent", options.Agent);
+        if (options.Betas.Count > 0) AddValue(args, "--betas", string.Join(",", options.Betas));
+        if (options.SettingSources.Count > 0) AddValue(args, "--setting-sources", string.Join(",", options.SettingSources));
+        foreach (var dir in options.PluginDirectories) AddValue(args, "--plugin-dir", dir);
+        if (options.StrictMcpConfig) args.Add("--strict-mcp-config");
+        AddValue(args, "--json-schema", options.JsonSchema);
+        foreach (var (flag, value) in options.ExtraArgs)
+        {
+            args.Add(flag);
+            if (value is not null) args.Add(value);
+        }
         return args;
     }
 

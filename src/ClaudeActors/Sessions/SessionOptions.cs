@@ -96,6 +96,42 @@ public sealed record SessionOptions
     /// <summary>The CLI echoes each prompt with its uuid (<c>--replay-user-messages</c>).</summary>
     public bool ReplayUserMessages { get; init; }
 
+    /// <summary>Models to fall back to when the main one is overloaded (<c>--fallback-model</c>).</summary>
+    public string? FallbackModel { get; init; }
+
+    /// <summary>The most the session may spend on API calls, in US dollars (<c>--max-budget-usd</c>).</summary>
+    public decimal? MaxBudgetUsd { get; init; }
+
+    /// <summary>Effort level: <c>low</c>, <c>medium</c>, <c>high</c>, ... (<c>--effort</c>).</summary>
+    public string? Effort { get; init; }
+
+    /// <summary>Thinking token budget (<c>--max-thinking-tokens</c>).</summary>
+    public int? MaxThinkingTokens { get; init; }
+
+    /// <summary>Custom agents: a JSON object or a file (<c>--agents</c>).</summary>
+    public string? Agents { get; init; }
+
+    /// <summary>The agent for the session (<c>--agent</c>).</summary>
+    public string? Agent { get; init; }
+
+    /// <summary>Beta headers for API requests (<c>--betas</c>).</summary>
+    public IReadOnlyList<string> Betas { get; init; } = [];
+
+    /// <summary>Which setting sources to load: <c>user</c>, <c>project</c>, <c>local</c> (<c>--setting-sources</c>).</summary>
+    public IReadOnlyList<string> SettingSources { get; init; } = [];
+
+    /// <summary>Plugin directories (<c>--plugin-dir</c>, each).</summary>
+    public IReadOnlyList<string> PluginDirectories { get; init; } = [];
+
+    /// <summary>Use only the MCP servers of <see cref="McpConfig"/> (<c>--strict-mcp-config</c>).</summary>
+    public bool StrictMcpConfig { get; init; }
+
+    /// <summary>A JSON schema the final answer must follow (<c>--json-schema</c>).</summary>
+    public string? JsonSchema { get; init; }
+
+    /// <summary>Any other CLI flag: <c>"--flag" → value</c>, or <c>"--flag" → null</c> for a switch. Added last, as separate argv entries.</summary>
+    public IReadOnlyDictionary<string, string?> ExtraArgs { get; init; } = new Dictionary<string, string?>();
+
     /// <summary>Handlers the CLI calls back: tool permissions, hooks, in-process MCP tools. Not persisted.</summary>
     public Callbacks.SessionCallbacks Callbacks { get; init; } = new();
 
@@ -125,6 +161,11 @@ public sealed record SessionOptions
         if (Timeout <= TimeSpan.Zero) errors.Add("timeout must be positive.");
         if (ControlTimeout <= TimeSpan.Zero) errors.Add("control timeout must be positive.");
         if (MaxTurns is <= 0) errors.Add("max_turns must be positive.");
+        if (MaxBudgetUsd is <= 0) errors.Add("max_budget_usd must be positive.");
+        if (MaxThinkingTokens is < 0) errors.Add("max_thinking_tokens must not be negative.");
+        foreach (var flag in ExtraArgs.Keys)
+            if (!flag.StartsWith("--", StringComparison.Ordinal) || flag.Length < 3 || flag.Any(char.IsWhiteSpace))
+                errors.Add($"extra argument '{flag}' must look like --flag.");
         if (WorkingDirectory is { Length: 0 }) errors.Add("the working directory must not be empty.");
         foreach (var (key, _) in Environment)
             if (key.Length == 0 || key.Contains('=') || key.Contains('\0'))

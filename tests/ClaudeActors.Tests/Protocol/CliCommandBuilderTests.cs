@@ -45,6 +45,59 @@ public sealed class CliCommandBuilderTests
     }
 
     [Fact]
+    public void The_rest_of_the_option_set_maps_to_flags()
+    {
+        var args = CliCommandBuilder.BuildArguments(new SessionOptions
+        {
+            FallbackModel = "haiku",
+            MaxBudgetUsd = 2.5m,
+            Effort = "high",
+            MaxThinkingTokens = 4096,
+            Agents = """{"reviewer":{"description":"Reviews code","prompt":"Review"}}""",
+            Agent = "reviewer",
+            Betas = ["beta-one", "beta-two"],
+            SettingSources = ["user", "project"],
+            PluginDirectories = ["/plugins/a", "/plugins/b"],
+            StrictMcpConfig = true,
+            JsonSchema = """{"type":"object"}""",
+            ExtraArgs = new Dictionary<string, string?> { ["--name"] = "nightly", ["--bare"] = null },
+            ReplayUserMessages = true,
+        });
+        AssertPair(args, "--fallback-model", "haiku");
+        AssertPair(args, "--max-budget-usd", "2.5");
+        AssertPair(args, "--effort", "high");
+        AssertPair(args, "--max-thinking-tokens", "4096");
+        AssertPair(args, "--agents", """{"reviewer":{"description":"Reviews code","prompt":"Review"}}""");
+        AssertPair(args, "--agent", "reviewer");
+        AssertPair(args, "--betas", "beta-one,beta-two");
+        AssertPair(args, "--setting-sources", "user,project");
+        AssertPair(args, "--plugin-dir", "/plugins/a");
+        Assert.Contains("/plugins/b", args);
+        AssertPair(args, "--json-schema", """{"type":"object"}""");
+        AssertPair(args, "--name", "nightly");
+        Assert.Equal("--bare", args[^1]);
+        Assert.Contains("--strict-mcp-config", args);
+        Assert.Contains("--replay-user-messages", args);
+    }
+
+    [Fact]
+    public void Callbacks_add_the_stdio_permission_tool_and_the_sdk_mcp_servers()
+    {
+        var schema = System.Text.Json.JsonDocument.Parse("{}").RootElement;
+        var handler = ClaudeActors.Callbacks.CallbackHandler.ActorPath("/user/x");
+        var args = CliCommandBuilder.BuildArguments(new SessionOptions
+        {
+            Callbacks = new()
+            {
+                Permissions = handler,
+                McpServers = [new("calc", [new("add", "adds", schema, handler)])],
+            },
+        });
+        AssertPair(args, "--permission-prompt-tool", "stdio");
+        AssertPair(args, "--mcp-config", """{"mcpServers":{"calc":{"type":"sdk","name":"calc"}}}""");
+    }
+
+    [Fact]
     public void Resume_continue_fork_and_checkpointing_map_to_flags_and_environment()
     {
         var id = SessionIds.New();

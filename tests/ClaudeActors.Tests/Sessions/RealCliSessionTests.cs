@@ -212,4 +212,30 @@ public sealed class RealCliSessionTests(ITestOutputHelper output) : SessionTestK
 
         Assert.Equal(pid, (await session.GetInfoAsync()).CliProcessId);
     }
+
+    [Fact]
+    public async Task The_cli_accepts_the_extended_option_set()
+    {
+        await using var session = await StartRealAsync(o => o with
+        {
+            FallbackModel = "haiku",
+            MaxBudgetUsd = 5m,
+            Effort = "high",
+            Agents = """{"reviewer":{"description":"Reviews code","prompt":"You review code"}}""",
+            Betas = ["context-1m-2025-08-07"],
+            SettingSources = ["user"],
+            StrictMcpConfig = true,
+            ReplayUserMessages = true,
+            AppendSystemPrompt = "Be brief.",
+            MaxTurns = 3,
+            AllowedTools = ["Read"],
+            DisallowedTools = ["WebFetch"],
+            ExtraArgs = new Dictionary<string, string?> { ["--name"] = "extended" },
+        });
+        var messages = new List<ClaudeMessage>();
+        await foreach (var m in session.StreamAsync("Say exactly: accepted")) messages.Add(m);
+        Assert.Equal("accepted", Assert.IsType<ResultMessage>(messages[^1]).Result);
+        Assert.Contains(messages, m => m is UserMessage { IsReplay: true }); // --replay-user-messages took effect
+        Assert.Contains("Be brief.", Api.ConversationRequests[^1].System);
+    }
 }
