@@ -1,0 +1,193 @@
+using System.CommandLine;
+using Akka.Actor;
+using ClaudeActors.Host.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace ClaudeActors.Host.Commands;
+
+/// <summary>
+/// <c>claude-actors node</c>: a cluster node until Ctrl-C or SIGTERM. With the embedded defaults it is a cluster
+/// of one on 127.0.0.1:4053 with a SQLite journal in the data directory; with seed nodes it joins a cluster.
+/// Settings come from appsettings.json, then <c>ClaudeActors__...</c> environment variables, then the flags.
+/// Sessions (named, sharded, persistent) are started with <c>sessions start</c> or declared in <c>ClaudeActors:Sessions</c>.
+/// </summary>
+internal static class NodeCommand
+{
+    public static Command Create()
+    {
+        var hostname = new Option<string?>("--hostname")
+        {
+            Description = "The address to bind (ClaudeActors:Node:Hostname). Default: 127.0.0.1; 0.0.0.0 in a container, with --public-hostname.",
+            HelpName = "HOST",
+        };
+        var publicHostname = new Option<string?>("--public-hostname")
+        {
+            Description = "The host name other nodes reach this one by (ClaudeActors:Node:PublicHostname). Default: --hostname.",
+            HelpName = "HOST",
+        };
+        var port = new Option<int?>("--port", "-p")
+        {
+            Description = $"The TCP port (ClaudeActors:Node:Port); 0 picks a free one. Default: {NodeSettings.DefaultPort}.",
+            HelpName = "PORT",
+        };
+        var seeds = new Option<string[]>("--seed")
+        {
+            Description = $"A node of the cluster to join, akka.tcp://{NodeSettings.SystemName}@HOST:PORT (repeatable; ClaudeActors:Node:SeedNodes). " +
+                "Default: none, the node forms a cluster of one.",
+            HelpName = "ADDRESS",
+            Arity = ArgumentArity.OneOrMore,
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var roles = new Option<string[]>("--role")
+        {
+            Description = $"A cluster role (repeatable; ClaudeActors:Node:Roles). Default: {NodeSettings.SessionsRole}. " +
+                $"A node without the {NodeSettings.SessionsRole} role runs no CLI and routes to the nodes that do.",
+            HelpName = "ROLE",
+            Arity = ArgumentArity.OneOrMore,
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var dataDir = new Option<string?>("--data-dir")
+        {
+            Description = $"Where the SQLite journal ({PersistenceSettings.SqliteFileName}) lives (ClaudeActors:Node:DataDirectory). Default: {NodeSettings.DefaultDataDirectory}.",
+            HelpName = "DIR",
+        };
+        var persistence = new Option<string?>("--persistence")
+        {
+            Description = "The journal's database (ClaudeActors:Persistence:Provider). Default: sqlite. Nodes on several machines need postgresql.",
+        };
+        persistence.AcceptOnlyFromAmong("sqlite", "postgresql");
+        var connectionString = new Option<string?>("--connection-string")
+        {
+            Description = "The journal's connection string (ClaudeActors:Persistence:ConnectionString). Default for SQLite: Data Source=<data-dir>/claude-actors.db. " +
+                "Prefer the environment for a password: command lines are visible to other users.",
+            HelpName = "TEXT",
+        };
+        var idleTimeout = new Option<int?>("--idle-timeout")
+        {
+            Description = "Seconds a session may stay idle before its CLI stops (it comes back on the next message); 0 never (ClaudeActors:Cluster:PassivateIdleAfter). Default: 900.",
+            HelpName = "SECONDS",
+        };
+        idleTimeout.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int?>() is < 0) result.AddError("--idle-timeout must be 0 or a positive number of seconds.");
+        });
+        var maxCli = new Option<int?>("--max-cli")
+        {
+            Description = "The most live CLI processes on this node; the least recently used session passivates past it (ClaudeActors:Cluster:MaxLiveCliProcesses). Default: 100.",
+            HelpName = "N",
+        };
+        maxCli.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int?>() is <= 0) result.AddError("--max-cli must be a positive number.");
+        });
+        var cliPath = new Option<string?>("--cli-path")
+        {
+            Description = "The claude executable for this node's sessions (ClaudeActors:Defaults:CliPath). Default: $CLAUDE_CLI_PATH, then claude on PATH.",
+            HelpName = "PATH",
+        };
+        var verbose = new Option<bool>("--verbose", "-v")
+        {
+            Description = "Log at Debug level (default: Information). Logs go to stderr.",
+        };
+        var command = new Command("node",
+            "Run a cluster node until Ctrl-C or SIGTERM. Alone it forms a cluster of one on 127.0.0.1:4053 with a SQLite journal; " +
+            "with --seed it joins a cluster. Settings: appsettings.json, then ClaudeActors__... environment variables, then these flags.")
+        {
+            hostname, publicHostname, port, seeds, roles, dataDir, persistence, connectionString, idleTimeout, maxCli, cliPath, verbose,
+        };
+        command.SetAction((parse, cancellationToken) =>
+        {
+            var overrides = new NodeOverrides(
+                parse.GetValue(hostname), parse.GetValue(publicHostname), parse.GetValue(port), parse.GetValue(seeds), parse.GetValue(roles),
+                parse.GetValue(dataDir), parse.GetValue(persistence), parse.GetValue(connectionString), parse.GetValue(idleTimeout),
+                parse.GetValue(maxCli), parse.GetValue(cliPath));
+            return RunAsync(overrides, parse.GetValue(verbose), cancellationToken);
+        });
+        return command;
+    }
+
+    private sealed record NodeOverrides(
+        string? Hostname, string? PublicHostname, int? Port, string[]? Seeds, string[]? Roles, string? DataDirectory,
+        string? Persistence, string? ConnectionString, int? IdleTimeoutSeconds, int? MaxCli, string? CliPath)
+    {
+        /// <summary>The flags win over appsettings.json and the environment.</summary>
+        public void ApplyTo(NodeConfiguration config)
+        {
+            var node = config.Node;
+            if (Hostname is not null) node.Hostname = Hostname;
+            if (PublicHostname is not null) node.PublicHostname = PublicHostname;
+            if (Port is { } p) node.Port = p;
+            if (Seeds is { Length: > 0 }) node.SeedNodes = Seeds.ToList();
+            if (Roles is { Length: > 0 }) node.Roles = Roles.ToList();
+            if (DataDirectory is not null) node.DataDirectory = DataDirectory;
+            if (config.Persistence is { } persistence)
+            {
+                if (Persistence is not null)
+                    persistence.Provider = Persistence == "postgresql" ? PersistenceProvider.PostgreSql : PersistenceProvider.Sqlite;
+                if (ConnectionString is not null) persistence.ConnectionString = ConnectionString;
+            }
+            if (IdleTimeoutSeconds is { } idle) config.Cluster.PassivateIdleAfter = idle == 0 ? null : TimeSpan.FromSeconds(idle);
+            if (MaxCli is { } max) config.Cluster.MaxLiveCliProcesses = max;
+            if (CliPath is not null) config.Sessions.Defaults = config.Sessions.Defaults with { CliPath = CliPath };
+            config.ApplyRoles();
+        }
+    }
+
+    private static async Task<int> RunAsync(NodeOverrides overrides, bool verbose, CancellationToken cancellationToken)
+    {
+        // A node is a long-running service: unlike the chat, its Information lines ("node started") are its output.
+        var level = verbose ? LogLevel.Debug : LogLevel.Information;
+        var builder = HostBuilderExtensions.CreateNodeBuilder(level, handleSignals: true);
+
+        NodeConfiguration config;
+        string? connectionString;
+        try
+        {
+            config = NodeConfiguration.ForNode(builder.Configuration);
+            overrides.ApplyTo(config);
+            var problems = config.Validate();
+            if (problems.Count > 0)
+            {
+                Console.Error.WriteLine("error: invalid settings: " + string.Join(" ", problems));
+                return ExitCodes.Usage;
+            }
+            connectionString = config.PrepareStorage();
+        }
+        catch (InvalidOperationException ex)
+        {
+            // The binder's message names the key and the value it could not convert (never a connection string).
+            Console.Error.WriteLine("error: invalid settings: " + ex.Message.ReplaceLineEndings(" "));
+            return ExitCodes.Usage;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"error: the data directory '{config.Node.EffectiveDataDirectory}' cannot be created: {ex.Message}");
+            return ExitCodes.Failure;
+        }
+
+        builder.Services.AddClaudeActorsNode(level, akka => akka.WithClaudeActorsCluster(config, connectionString));
+        using var host = builder.Build();
+        var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ClaudeActors.Host.Node");
+        var storage = connectionString is not null && config.Persistence is { } persistence ? persistence.Describe(connectionString) : "none (no sessions hosted here)";
+        var roles = string.Join(", ", config.Node.EffectiveRoles);
+        var lifetime = host.Services.GetRequiredService<IHostApplicationLifetime>();
+        lifetime.ApplicationStarted.Register(() =>
+        {
+            var system = host.Services.GetRequiredService<ActorSystem>();
+            var cluster = Akka.Cluster.Cluster.Get(system);
+            var seeds = config.Node.EffectiveSeedNodes;
+            if (seeds.Count > 0)
+                logger.LogInformation("node {Address} joining the cluster through {Seeds}", cluster.SelfAddress, string.Join(", ", seeds));
+            cluster.RegisterOnMemberUp(() => logger.LogInformation(
+                "node started: {Address}, roles [{Roles}], {Sessions}, persistence {Persistence}",
+                cluster.SelfAddress, roles, config.Cluster.HostSessions ? "hosts sessions" : "routes to sessions elsewhere", storage));
+        });
+        lifetime.ApplicationStopping.Register(() => logger.LogInformation("node stopping: leaving the cluster and stopping its sessions"));
+        // The console lifetime turns Ctrl-C and SIGTERM into a graceful stop: Akka's coordinated shutdown hands the
+        // sessions off (their CLIs stop), leaves the cluster, then stops the ActorSystem.
+        await host.RunAsync(cancellationToken);
+        return ExitCodes.Ok;
+    }
+}

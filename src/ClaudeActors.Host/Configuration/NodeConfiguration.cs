@@ -1,0 +1,130 @@
+using Akka.Cluster.Hosting;
+using Akka.Cluster.Hosting.SBR;
+using Akka.Hosting;
+using Akka.Persistence.Sql.Hosting;
+using Akka.Remote.Hosting;
+using ClaudeActors.Cluster;
+using ClaudeActors.Hosting;
+using Microsoft.Extensions.Configuration;
+
+namespace ClaudeActors.Host.Configuration;
+
+/// <summary>
+/// Everything a cluster node (or a client node) is built from: the typed settings bound from configuration
+/// (appsettings.json, then <c>ClaudeActors__...</c> environment variables), with the command line's flags
+/// applied on top by the commands.
+/// </summary>
+internal sealed class NodeConfiguration
+{
+    public required NodeSettings Node { get; init; }
+
+    /// <summary>Null on client nodes: they host no entity, so they need no journal.</summary>
+    public PersistenceSettings? Persistence { get; init; }
+
+    public required ClaudeClusterOptions Cluster { get; init; }
+
+    public required ClaudeSessionsOptions Sessions { get; init; }
+
+    /// <summary>A session-hosting node: every section bound.</summary>
+    public static NodeConfiguration ForNode(IConfiguration configuration) => new()
+    {
+        Node = configuration.GetSection(NodeSettings.SectionName).Get<NodeSettings>() ?? new NodeSettings(),
+        Persistence = configuration.GetSection(PersistenceSettings.SectionName).Get<PersistenceSettings>() ?? new PersistenceSettings(),
+        Cluster = BindCluster(configuration),
+        Sessions = configuration.GetSection(ClaudeSessionsOptions.SectionName).Get<ClaudeSessionsOptions>() ?? new ClaudeSessionsOptions(),
+    };
+
+    /// <summary>
+    /// A short-lived client node (operator commands, <c>chat --join</c>): the configured hostname (so the cluster
+    /// can reach it back), a random port, no roles (a shard region proxy), no journal, no declared sessions.
+    /// The cluster section is still bound: the proxy must compute the same shards as the hosting nodes.
+    /// </summary>
+    public static NodeConfiguration ForClient(IConfiguration configuration, IReadOnlyList<string> seeds, string? hostname)
+    {
+        var node = configuration.GetSection(NodeSettings.SectionName).Get<NodeSettings>() ?? new NodeSettings();
+        node.Port = 0;
+        node.Roles = [];
+        if (seeds.Count > 0) node.SeedNodes = seeds.ToList();
+        if (!string.IsNullOrWhiteSpace(hostname)) node.Hostname = hostname;
+        var cluster = BindCluster(configuration);
+        cluster.HostSessions = false;
+        return new NodeConfiguration { Node = node, Cluster = cluster, Sessions = new ClaudeSessionsOptions() };
+    }
+
+    private static ClaudeClusterOptions BindCluster(IConfiguration configuration) =>
+        configuration.GetSection("ClaudeActors:Cluster").Get<ClaudeClusterOptions>() ?? new ClaudeClusterOptions();
+
+    /// <summary>Every problem with the settings, as sentences.</summary>
+    public List<string> Validate()
+    {
+        var problems = Node.Validate();
+        if (Persistence is not null) problems.AddRange(Persistence.Validate());
+        if (Cluster.NumberOfShards <= 0) problems.Add("ClaudeActors:Cluster:NumberOfShards must be positive.");
+        if (Cluster.MaxLiveCliProcesses <= 0) problems.Add("the most live CLI processes (--max-cli) must be positive.");
+        if (Cluster.PassivateIdleAfter is { } idle && idle <= TimeSpan.Zero) problems.Add("the idle timeout must be positive (0 on the command line disables it).");
+        if (string.IsNullOrWhiteSpace(Cluster.Role)) problems.Add("ClaudeActors:Cluster:Role is empty.");
+        foreach (var session in Sessions.Sessions)
+        {
+            var resolved = Sessions.Resolve(session);
+            if (resolved.Name is null) problems.Add("every declared session (ClaudeActors:Sessions) needs a Name.");
+            else problems.AddRange(resolved.Validate().Select(p => $"session '{resolved.Name}': {p}"));
+        }
+        foreach (var duplicate in Sessions.Sessions.GroupBy(s => s.Name).Where(g => g.Key is not null && g.Count() > 1))
+            problems.Add($"the session name '{duplicate.Key}' is declared twice.");
+        return problems;
+    }
+
+    /// <summary>Applies the roles: a node without the sessions role only routes (shard region proxy).</summary>
+    public void ApplyRoles()
+    {
+        if (!Node.EffectiveRoles.Contains(Cluster.Role)) Cluster.HostSessions = false;
+    }
+
+    /// <summary>The journal's connection string (null on client nodes); creates the SQLite file's folder.</summary>
+    public string? PrepareStorage()
+    {
+        if (Persistence is null || !Cluster.HostSessions) return null;
+        var connectionString = Persistence.EffectiveConnectionString(Node.EffectiveDataDirectory);
+        Persistence.EnsureStorage(connectionString);
+        return connectionString;
+    }
+}
+
+/// <summary>Akka.Hosting wiring of a cluster node.</summary>
+internal static class ClusterNodeBuilder
+{
+    /// <summary>
+    /// Remoting, clustering (keep-majority split-brain resolver, counted over the sessions role so short-lived
+    /// client nodes never tip a decision), the journal, the session shard region (or its proxy) and the declared
+    /// sessions; with no seed nodes the node joins itself, forming a cluster of one.
+    /// </summary>
+    public static AkkaConfigurationBuilder WithClaudeActorsCluster(this AkkaConfigurationBuilder builder, NodeConfiguration config, string? connectionString)
+    {
+        var node = config.Node;
+        var seeds = node.EffectiveSeedNodes;
+        builder.WithRemoting(new RemoteOptions
+        {
+            HostName = node.Hostname,
+            Port = node.Port,
+            PublicHostName = string.IsNullOrWhiteSpace(node.PublicHostname) ? null : node.PublicHostname,
+        });
+        builder.WithClustering(new ClusterOptions
+        {
+            Roles = node.EffectiveRoles.ToArray(),
+            SeedNodes = seeds.ToArray(),
+            SplitBrainResolver = new KeepMajorityOption { Role = config.Cluster.Role },
+        });
+        if (connectionString is not null && config.Persistence is { } persistence)
+            builder.WithSqlPersistence(connectionString, persistence.LinqToDbProvider, autoInitialize: true);
+        builder.WithClaudeSessionsCluster(config.Sessions, config.Cluster);
+        if (seeds.Count == 0)
+        {
+            builder.AddStartup(async (system, _) =>
+            {
+                var cluster = Akka.Cluster.Cluster.Get(system);
+                await cluster.JoinAsync(cluster.SelfAddress);
+            });
+        }
+        return builder;
+    }
+}

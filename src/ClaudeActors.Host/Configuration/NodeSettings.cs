@@ -1,0 +1,177 @@
+using Akka.Actor;
+
+namespace ClaudeActors.Host.Configuration;
+
+/// <summary>
+/// Where this node lives in the cluster: section <c>ClaudeActors:Node</c> (appsettings.json, environment
+/// <c>ClaudeActors__Node__...</c>), overridden by the command line's flags. Lists are left null when not
+/// configured, because the configuration binder appends to a list that already has items: the defaults are
+/// applied by the Effective* members instead.
+/// </summary>
+internal sealed class NodeSettings
+{
+    public const string SectionName = "ClaudeActors:Node";
+
+    /// <summary>The ActorSystem's (and so the cluster's) name: every seed address must use it.</summary>
+    public const string SystemName = HostBuilderExtensions.ActorSystemName;
+
+    /// <summary>The role of the nodes that run CLI processes (<see cref="Cluster.ClaudeClusterOptions.Role"/>'s default).</summary>
+    public const string SessionsRole = "sessions";
+
+    public const int DefaultPort = 4053;
+
+    /// <summary>The address Akka.Remote binds to; <c>0.0.0.0</c> in a container (then set <see cref="PublicHostname"/>).</summary>
+    public string Hostname { get; set; } = "127.0.0.1";
+
+    /// <summary>The TCP port; 0 picks a free one.</summary>
+    public int Port { get; set; } = DefaultPort;
+
+    /// <summary>The host name other nodes use to reach this one (default: <see cref="Hostname"/>).</summary>
+    public string? PublicHostname { get; set; }
+
+    /// <summary><c>akka.tcp://claude-actors@host:port</c> of nodes to join; empty forms a cluster of one (self-join).</summary>
+    public List<string>? SeedNodes { get; set; }
+
+    /// <summary>The node's cluster roles; default <c>["sessions"]</c>. A node without the sessions role only routes.</summary>
+    public List<string>? Roles { get; set; }
+
+    /// <summary>The folder of the SQLite journal (<c>claude-actors.db</c>); default <see cref="DefaultDataDirectory"/>.</summary>
+    public string? DataDirectory { get; set; }
+
+    public IReadOnlyList<string> EffectiveSeedNodes =>
+        (SeedNodes ?? []).Where(s => !string.IsNullOrWhiteSpace(s)).Select(s => s.Trim()).ToList();
+
+    /// <summary>The roles; an empty value (<c>ClaudeActors__Node__Roles__0=</c>) means none.</summary>
+    public IReadOnlyList<string> EffectiveRoles =>
+        Roles is null ? [SessionsRole] : Roles.Where(r => !string.IsNullOrWhiteSpace(r)).Select(r => r.Trim()).Distinct().ToList();
+
+    /// <summary>The data directory as an absolute path (relative paths are taken from the current directory).</summary>
+    public string EffectiveDataDirectory => Path.GetFullPath(string.IsNullOrWhiteSpace(DataDirectory) ? DefaultDataDirectory : DataDirectory);
+
+    /// <summary>
+    /// <c>$XDG_DATA_HOME/claude-actors</c> (usually <c>~/.local/share/claude-actors</c>) on Linux,
+    /// <c>%LOCALAPPDATA%\claude-actors</c> on Windows; <c>./.claude-actors</c> when the user has no home.
+    /// Per user rather than per directory, so every local node of one user shares one journal (which a
+    /// session moving between local nodes needs).
+    /// </summary>
+    public static string DefaultDataDirectory
+    {
+        get
+        {
+            var root = Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.DoNotVerify);
+            return string.IsNullOrEmpty(root)
+                ? Path.Combine(Directory.GetCurrentDirectory(), ".claude-actors")
+                : Path.Combine(root, "claude-actors");
+        }
+    }
+
+    /// <summary>Every problem, as sentences; empty when the settings can be used.</summary>
+    public List<string> Validate()
+    {
+        var problems = new List<string>();
+        if (string.IsNullOrWhiteSpace(Hostname)) problems.Add("the hostname is empty.");
+        if (Port is < 0 or > 65535) problems.Add($"the port {Port} is not between 0 and 65535.");
+        foreach (var seed in EffectiveSeedNodes)
+            if (SeedProblem(seed) is { } problem) problems.Add(problem);
+        return problems;
+    }
+
+    /// <summary>Why <paramref name="seed"/> cannot be joined, or null when it is an address of this cluster.</summary>
+    public static string? SeedProblem(string seed)
+    {
+        Address address;
+        try
+        {
+            address = Address.Parse(seed);
+        }
+        catch (Exception)
+        {
+            return $"the seed '{seed}' is not an address like akka.tcp://{SystemName}@HOST:PORT.";
+        }
+        if (address.Host is null || address.Port is null)
+            return $"the seed '{seed}' needs a host and a port (akka.tcp://{SystemName}@HOST:PORT).";
+        if (address.System != SystemName)
+            return $"the seed '{seed}' names the actor system '{address.System}'; this cluster's is '{SystemName}'.";
+        return null;
+    }
+}
+
+/// <summary>The journal and snapshot store of the session entities.</summary>
+internal enum PersistenceProvider
+{
+    /// <summary>A SQLite file in the data directory (one machine).</summary>
+    Sqlite,
+
+    /// <summary>PostgreSQL (15 or later): required when nodes run on several machines.</summary>
+    PostgreSql,
+}
+
+/// <summary>Section <c>ClaudeActors:Persistence</c>.</summary>
+internal sealed class PersistenceSettings
+{
+    public const string SectionName = "ClaudeActors:Persistence";
+
+    public const string SqliteFileName = "claude-actors.db";
+
+    public PersistenceProvider Provider { get; set; } = PersistenceProvider.Sqlite;
+
+    /// <summary>Default for SQLite: <c>Data Source=&lt;DataDirectory&gt;/claude-actors.db</c>; required for PostgreSQL.</summary>
+    public string? ConnectionString { get; set; }
+
+    /// <summary>The linq2db provider name for Akka.Persistence.Sql.</summary>
+    public string LinqToDbProvider => Provider switch
+    {
+        PersistenceProvider.PostgreSql => LinqToDB.ProviderName.PostgreSQL15,
+        _ => LinqToDB.ProviderName.SQLiteMS,
+    };
+
+    /// <summary>The connection string to use: the configured one, or the SQLite file in <paramref name="dataDirectory"/>.</summary>
+    public string EffectiveConnectionString(string dataDirectory) =>
+        !string.IsNullOrWhiteSpace(ConnectionString)
+            ? ConnectionString
+            : Provider == PersistenceProvider.Sqlite
+                ? $"Data Source={Path.Combine(dataDirectory, SqliteFileName)}"
+                : throw new InvalidOperationException("PostgreSQL needs a connection string.");
+
+    public List<string> Validate()
+    {
+        var problems = new List<string>();
+        if (Provider == PersistenceProvider.PostgreSql && string.IsNullOrWhiteSpace(ConnectionString))
+            problems.Add("PostgreSQL persistence needs a connection string (--connection-string or ClaudeActors__Persistence__ConnectionString).");
+        if (string.IsNullOrWhiteSpace(ConnectionString)) return problems;
+        try
+        {
+            _ = Describe(ConnectionString);
+        }
+        catch (Exception)
+        {
+            // The exception's message may quote the connection string, password included: never show it.
+            problems.Add($"the {Provider} connection string cannot be read.");
+        }
+        return problems;
+    }
+
+    /// <summary>
+    /// What may be logged about the store: the provider and the SQLite file or the PostgreSQL host, port and
+    /// database. Never the whole connection string (it may hold a password).
+    /// </summary>
+    public string Describe(string connectionString)
+    {
+        if (Provider == PersistenceProvider.Sqlite)
+        {
+            var sqlite = new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(connectionString);
+            return $"Sqlite ({sqlite.DataSource})";
+        }
+        var npgsql = new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
+        return $"PostgreSql (host {npgsql.Host}:{npgsql.Port}, database {npgsql.Database ?? "(default)"})";
+    }
+
+    /// <summary>Creates the SQLite file's folder (SQLite creates the file, not its folder).</summary>
+    public void EnsureStorage(string connectionString)
+    {
+        if (Provider != PersistenceProvider.Sqlite) return;
+        var source = new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(connectionString).DataSource;
+        if (string.IsNullOrEmpty(source) || source == ":memory:" || source.StartsWith("file:", StringComparison.OrdinalIgnoreCase)) return;
+        if (Path.GetDirectoryName(Path.GetFullPath(source)) is { Length: > 0 } folder) Directory.CreateDirectory(folder);
+    }
+}

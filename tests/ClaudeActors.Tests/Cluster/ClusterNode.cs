@@ -1,0 +1,82 @@
+using Akka.Actor;
+using Akka.Cluster.Hosting;
+using Akka.Hosting;
+using Akka.Persistence.Sql.Hosting;
+using Akka.Remote.Hosting;
+using ClaudeActors.Client;
+using ClaudeActors.Cluster;
+using ClaudeActors.Hosting;
+using ClaudeActors.Tests.Infrastructure;
+using LinqToDB;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace ClaudeActors.Tests.Cluster;
+
+/// <summary>One in-process cluster node on 127.0.0.1 (random port) with its own HOME/config dir, sharing a journal.</summary>
+internal sealed class ClusterNode : IAsyncDisposable
+{
+    private readonly IHost _host;
+
+    private ClusterNode(IHost host, CliSandbox sandbox)
+    {
+        _host = host;
+        Sandbox = sandbox;
+    }
+
+    public CliSandbox Sandbox { get; }
+    public ActorSystem System => _host.Services.GetRequiredService<ActorSystem>();
+    public IClaudeSessions Sessions => _host.Services.GetRequiredService<IClaudeSessions>();
+    public ClaudeSessionsClient Client => (ClaudeSessionsClient)Sessions;
+    public string Address => Akka.Cluster.Cluster.Get(System).SelfAddress.ToString();
+
+    /// <summary>Starts a node; joins <paramref name="seed"/> (or forms a cluster of one) and waits until it is Up.</summary>
+    public static async Task<ClusterNode> StartAsync(CliSandbox sandbox, string journalFile, string cliPath, ClusterNode? seed = null,
+        ClaudeClusterOptions? cluster = null, string? workingDirectory = null)
+    {
+        var sessions = new ClaudeSessionsOptions
+        {
+            Defaults = new() { CliPath = cliPath, Environment = sandbox.Environment, WorkingDirectory = workingDirectory ?? sandbox.WorkDir },
+        };
+        var seedAddress = seed?.Address;
+        var host = Host.CreateDefaultBuilder()
+            .ConfigureLogging(l => l.ClearProviders())
+            .ConfigureServices(services =>
+            {
+                services.AddAkka("claude-cluster-test", (builder, _) => builder
+                    .WithRemoting("127.0.0.1", 0)
+                    .WithClustering(new ClusterOptions { Roles = ["sessions"], SeedNodes = seedAddress is null ? [] : [seedAddress] })
+                    .WithSqlPersistence($"Data Source={journalFile}", ProviderName.SQLiteMS, autoInitialize: true)
+                    .WithClaudeSessionsCluster(sessions, cluster ?? new ClaudeClusterOptions())
+                    .AddStartup(async (system, _) =>
+                    {
+                        var self = Akka.Cluster.Cluster.Get(system);
+                        if (seedAddress is null) await self.JoinAsync(self.SelfAddress);
+                    }));
+                services.AddClaudeSessionsClient();
+            })
+            .Build();
+        await host.StartAsync();
+        var node = new ClusterNode(host, sandbox);
+        var up = new TaskCompletionSource();
+        Akka.Cluster.Cluster.Get(node.System).RegisterOnMemberUp(() => up.TrySetResult());
+        await up.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        return node;
+    }
+
+    public Task StopAsync() => _host.StopAsync();
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await _host.StopAsync();
+        }
+        catch (Exception)
+        {
+            // Already stopped.
+        }
+        _host.Dispose();
+    }
+}

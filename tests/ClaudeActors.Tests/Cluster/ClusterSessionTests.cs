@@ -1,0 +1,160 @@
+using ClaudeActors.Cluster;
+using ClaudeActors.Sessions;
+using ClaudeActors.Testing;
+using ClaudeActors.Tests.Infrastructure;
+using Xunit;
+
+namespace ClaudeActors.Tests.Cluster;
+
+/// <summary>Named sessions as sharded, persistent entities across in-process nodes sharing one SQLite journal.</summary>
+public sealed class ClusterSessionTests : IAsyncLifetime
+{
+    private FakeMessagesApi _api = null!;
+    private readonly List<CliSandbox> _sandboxes = [];
+    private readonly List<ClusterNode> _nodes = [];
+    private readonly string _journal = Path.Combine(Path.GetTempPath(), "ca-journal-" + Guid.NewGuid().ToString("N")[..8] + ".db");
+
+    public async Task InitializeAsync() => _api = await FakeMessagesApi.StartAsync();
+
+    public async Task DisposeAsync()
+    {
+        foreach (var node in _nodes) await node.DisposeAsync();
+        foreach (var sandbox in _sandboxes)
+        {
+            var gone = await ProcessTable.WaitUntilAsync(() => sandbox.LiveProcesses().Count == 0, TimeSpan.FromSeconds(10));
+            sandbox.Dispose();
+            Assert.True(gone, "a CLI process outlived its node");
+        }
+        await _api.DisposeAsync();
+        foreach (var file in Directory.EnumerateFiles(Path.GetTempPath(), Path.GetFileName(_journal) + "*")) File.Delete(file);
+    }
+
+    private async Task<ClusterNode> Node(string cli, ClusterNode? seed = null, ClaudeClusterOptions? options = null, string? workingDirectory = null)
+    {
+        var sandbox = new CliSandbox(_api.BaseUrl);
+        _sandboxes.Add(sandbox);
+        var node = await ClusterNode.StartAsync(sandbox, _journal, cli, seed, options, workingDirectory);
+        _nodes.Add(node);
+        return node;
+    }
+
+    [Fact]
+    public async Task A_session_started_on_one_node_is_reachable_by_name_and_listed_on_another()
+    {
+        var a = await Node(TestPaths.FakeCli);
+        var b = await Node(TestPaths.FakeCli, seed: a, workingDirectory: a.Sandbox.WorkDir);
+
+        var started = await a.Sessions.StartAsync(new SessionOptions { Name = "assistant" });
+        Assert.Equal("Nice to meet you, Ann.", await started.FinalTextAsync("My name is Ann"));
+
+        var fromB = await b.Sessions.GetAsync("assistant");
+        Assert.Equal("Your name is Ann!", await fromB.FinalTextAsync("What is my name?"));
+        Assert.Equal(await started.GetSessionIdAsync(), await fromB.GetSessionIdAsync());
+
+        await AssertEventually(async () =>
+        {
+            var entry = Assert.Single(await b.Client.ListDirectoryAsync());
+            Assert.Equal("assistant", entry.Name);
+            Assert.True(SessionIds.IsValid(entry.SessionId));
+            Assert.Contains(entry.Node, new[] { a.Address, b.Address });
+        });
+        await Assert.ThrowsAsync<SessionNotFoundException>(() => b.Sessions.GetAsync("nobody"));
+        await Assert.ThrowsAsync<SessionAlreadyExistsException>(() => b.Sessions.StartAsync(new SessionOptions { Name = "assistant" }));
+    }
+
+    [Fact]
+    public async Task A_session_survives_the_loss_of_its_node_with_its_conversation_through_the_real_cli()
+    {
+        var a = await Node(TestPaths.RealCli);
+        var b = await Node(TestPaths.RealCli, seed: a, workingDirectory: a.Sandbox.WorkDir);
+
+        var session = await a.Sessions.StartAsync(new SessionOptions { Name = "traveller" });
+        Assert.Equal("OK, I will remember the code.", await session.FinalTextAsync("Remember: the code is 4242"));
+        var id = await session.GetSessionIdAsync();
+
+        var entry = await AssertEventually(async () => Assert.Single(await a.Client.ListDirectoryAsync(), e => e.SessionId == id));
+        var (lost, survivor) = entry.Node == a.Address ? (a, b) : (b, a);
+        await lost.StopAsync();
+
+        // The survivor's own HOME has no transcript: the entity writes it back from the journal before --resume.
+        var again = await survivor.Sessions.GetAsync("traveller");
+        Assert.Equal("The code is 4242.", await again.FinalTextAsync("What was the code?"));
+        Assert.Equal(id, await again.GetSessionIdAsync());
+        Assert.True(File.Exists(Path.Combine(survivor.Sandbox.ConfigDir, "projects",
+            ClaudeActors.History.ConversationHistory.EncodeProjectPath(a.Sandbox.WorkDir), id + ".jsonl")));
+    }
+
+    [Fact]
+    public async Task An_idle_session_passivates_its_cli_and_the_next_query_brings_it_back()
+    {
+        var node = await Node(TestPaths.RealCli, options: new ClaudeClusterOptions { PassivateIdleAfter = TimeSpan.FromSeconds(2) });
+        var session = await node.Sessions.StartAsync(new SessionOptions { Name = "sleepy" });
+        await session.FinalTextAsync("My name is Pat");
+        var id = await session.GetSessionIdAsync();
+        Assert.NotEmpty(node.Sandbox.LiveProcesses());
+
+        Assert.True(await ProcessTable.WaitUntilAsync(() => node.Sandbox.LiveProcesses().Count == 0, TimeSpan.FromSeconds(30)),
+            "the idle session's CLI did not stop");
+        await AssertEventually(async () => Assert.True(Assert.Single(await node.Client.ListDirectoryAsync()).Passivated));
+
+        Assert.Equal("Your name is Pat!", await session.FinalTextAsync("What is my name?"));
+        Assert.Equal(id, await session.GetSessionIdAsync());
+    }
+
+    [Fact]
+    public async Task The_live_cli_cap_passivates_the_least_recently_used_sessions()
+    {
+        var node = await Node(TestPaths.FakeCli, options: new ClaudeClusterOptions { MaxLiveCliProcesses = 2 });
+        for (var i = 0; i < 5; i++)
+        {
+            var s = await node.Sessions.StartAsync(new SessionOptions { Name = "burst-" + i });
+            await s.FinalTextAsync($"My name is User{i}");
+        }
+        Assert.True(await ProcessTable.WaitUntilAsync(() => node.Sandbox.LiveProcesses().Count <= 2, TimeSpan.FromSeconds(20)),
+            $"{node.Sandbox.LiveProcesses().Count} CLIs are live, the cap is 2");
+
+        var first = await node.Sessions.GetAsync("burst-0");
+        Assert.Equal("Your name is User0!", await first.FinalTextAsync("What is my name?"));
+        Assert.True(await ProcessTable.WaitUntilAsync(() => node.Sandbox.LiveProcesses().Count <= 2, TimeSpan.FromSeconds(20)));
+    }
+
+    [Fact]
+    public async Task Sqlite_keeps_the_conversation_across_a_full_restart_and_terminate_forgets_it()
+    {
+        var first = await Node(TestPaths.FakeCli);
+        var session = await first.Sessions.StartAsync(new SessionOptions { Name = "durable" });
+        await session.FinalTextAsync("My name is Quinn");
+        await first.StopAsync();
+
+        var second = await Node(TestPaths.FakeCli, workingDirectory: first.Sandbox.WorkDir);
+        var back = await second.Sessions.GetAsync("durable");
+        Assert.Equal("Your name is Quinn!", await back.FinalTextAsync("What is my name?"));
+
+        await second.Sessions.TerminateAsync("durable");
+        await Assert.ThrowsAsync<SessionNotFoundException>(() => second.Sessions.GetAsync("durable"));
+        var fresh = await second.Sessions.StartAsync(new SessionOptions { Name = "durable" });
+        Assert.Equal("I don't know your name.", await fresh.FinalTextAsync("What is my name?"));
+    }
+
+    private static async Task<T> AssertEventually<T>(Func<Task<T>> check)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (true)
+        {
+            try
+            {
+                return await check();
+            }
+            catch (Exception) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(200);
+            }
+        }
+    }
+
+    private static Task AssertEventually(Func<Task> check) => AssertEventually(async () =>
+    {
+        await check();
+        return true;
+    });
+}
