@@ -26,18 +26,20 @@ public sealed class ClaudeSession : IAsyncDisposable
     private const int AckWindow = 256;
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(90);
     private readonly ActorSystem _system;
+    private readonly bool _sharded;
 
-    private ClaudeSession(ActorSystem system, string name, IActorRef actor)
+    private ClaudeSession(ActorSystem system, string name, IActorRef actor, bool sharded = false)
     {
         _system = system;
         Name = name;
         Actor = actor;
+        _sharded = sharded;
     }
 
     /// <summary>The session's name.</summary>
     public string Name { get; }
 
-    /// <summary>The session actor (Tell <see cref="Query"/>, Ask <see cref="GetSessionId"/>, ...).</summary>
+    /// <summary>The session actor (Tell <see cref="Query"/>, Ask <see cref="GetSessionId"/>, ...); in cluster mode the shard region (wrap messages in a <c>ShardingEnvelope</c> with the name).</summary>
     public IActorRef Actor { get; }
 
     /// <summary>
@@ -69,14 +71,24 @@ public sealed class ClaudeSession : IAsyncDisposable
         return session;
     }
 
+    /// <summary>A named session of the cluster, reached through the session shard region (or its proxy) from any node.</summary>
+    public static ClaudeSession ForSharded(ActorSystem system, string name, IActorRef region) => new(system, name, region, sharded: true);
+
+    private object Envelope(object message) => _sharded ? new Akka.Cluster.Sharding.ShardingEnvelope(Name, message) : message;
+
+    private void Send(object message, IActorRef? sender = null) => Actor.Tell(Envelope(message), sender ?? ActorRefs.NoSender);
+
+    private Task<T> AskAsync<T>(object message, TimeSpan timeout, CancellationToken cancellationToken) =>
+        Actor.Ask<T>(Envelope(message), timeout, cancellationToken);
+
     /// <summary>Wraps an existing session actor (for example one found by name through the supervisor).</summary>
     public static ClaudeSession For(ActorSystem system, string name, IActorRef session) => new(system, name, session);
 
     /// <summary>Waits until the session is ready; throws the start failure if it cannot start.</summary>
     public async Task<SessionInfo> WaitUntilReadyAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
     {
-        var ready = Actor.Ask<object>(AwaitReady.Instance, timeout, cancellationToken);
-        var terminated = Actor.WatchAsync(cancellationToken);
+        var ready = AskAsync<object>(AwaitReady.Instance, timeout, cancellationToken);
+        var terminated = _sharded ? Task.Delay(Timeout.Infinite, cancellationToken) : Actor.WatchAsync(cancellationToken);
         // A session that fails says why before it stops; give that reply a moment to win the race.
         if (await Task.WhenAny(ready, terminated).ConfigureAwait(false) == terminated)
             await Task.WhenAny(ready, Task.Delay(TimeSpan.FromMilliseconds(500), CancellationToken.None)).ConfigureAwait(false);
@@ -100,11 +112,11 @@ public sealed class ClaudeSession : IAsyncDisposable
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var channel = Channel.CreateUnbounded<object>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
-        var receiver = _system.ActorOf(QueryReceiver.Props(channel.Writer, Actor));
+        var receiver = _system.ActorOf(QueryReceiver.Props(channel.Writer, _sharded ? null : Actor));
         var query = new Query(prompt) { Timeout = options?.Timeout, ReplyTo = receiver, AckWindow = AckWindow };
         var finished = false;
         var consumed = 0;
-        Actor.Tell(query, receiver);
+        Send(query, receiver);
         try
         {
             await foreach (var item in channel.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
@@ -115,7 +127,7 @@ public sealed class ClaudeSession : IAsyncDisposable
                         yield return message.Message;
                         if (++consumed >= AckWindow / 2)
                         {
-                            Actor.Tell(new QueryAck(query.QueryId, consumed));
+                            Send(new QueryAck(query.QueryId, consumed));
                             consumed = 0;
                         }
                         break;
@@ -134,7 +146,7 @@ public sealed class ClaudeSession : IAsyncDisposable
         {
             if (!finished)
             {
-                Actor.Tell(new Interrupt(query.QueryId));
+                Send(new Interrupt(query.QueryId));
                 _system.Stop(receiver);
             }
         }
@@ -155,12 +167,12 @@ public sealed class ClaudeSession : IAsyncDisposable
 
     /// <summary>The conversation's session id; known from the start for fresh sessions, null after a failed start.</summary>
     public async Task<string?> GetSessionIdAsync(CancellationToken cancellationToken = default) =>
-        (await Actor.Ask<SessionIdReply>(GetSessionId.Instance, AskTimeout, cancellationToken).ConfigureAwait(false)).SessionId;
+        (await AskAsync<SessionIdReply>(GetSessionId.Instance, AskTimeout, cancellationToken).ConfigureAwait(false)).SessionId;
 
     /// <summary>The conversation so far, read from the CLI's transcript (empty before the first turn).</summary>
     public async Task<History.Conversation> GetConversationAsync(CancellationToken cancellationToken = default)
     {
-        var result = await Actor.Ask<ConversationResult>(GetConversation.Instance, AskTimeout, cancellationToken).ConfigureAwait(false);
+        var result = await AskAsync<ConversationResult>(GetConversation.Instance, AskTimeout, cancellationToken).ConfigureAwait(false);
         return result.Failure is { } failure ? throw failure.ToException() : result.Conversation!;
     }
 
@@ -170,7 +182,7 @@ public sealed class ClaudeSession : IAsyncDisposable
 
     /// <summary>A snapshot of the session: status, session id, model, restarts, queue length.</summary>
     public Task<SessionInfo> GetInfoAsync(CancellationToken cancellationToken = default) =>
-        Actor.Ask<SessionInfo>(GetSessionInfo.Instance, AskTimeout, cancellationToken);
+        AskAsync<SessionInfo>(GetSessionInfo.Instance, AskTimeout, cancellationToken);
 
     /// <summary>Switches the model for the following turns; returns the CLI's answer (<c>{"model": ...}</c>).</summary>
     public Task<JsonElement?> SetModelAsync(string model, CancellationToken cancellationToken = default) =>
@@ -199,16 +211,24 @@ public sealed class ClaudeSession : IAsyncDisposable
     /// <summary>Starts a fresh conversation; the next query sees no earlier turns. Runs after queries already queued.</summary>
     public async Task ClearAsync(CancellationToken cancellationToken = default)
     {
-        var reply = await Actor.Ask<object>(ClearSession.Instance, AskTimeout, cancellationToken).ConfigureAwait(false);
+        var reply = await AskAsync<object>(ClearSession.Instance, AskTimeout, cancellationToken).ConfigureAwait(false);
         if (reply is ControlResult { Failure: { } failure }) throw failure.ToException();
     }
 
     /// <summary>Stops the session and its CLI process (stdin closed first, so the transcript is flushed).</summary>
     public async Task StopAsync(CancellationToken cancellationToken = default)
     {
+        if (_sharded)
+        {
+            // Stopping a cluster session passivates it: its CLI ends, its conversation stays (TerminateAsync removes it).
+            Send(Cluster.PassivateSessionEntity.Instance);
+            return;
+        }
         var reply = await ClaudeSessions.Get(_system).Supervisor
             .Ask<object>(new TerminateSession(Name), AskTimeout, cancellationToken).ConfigureAwait(false);
-        if (reply is SessionStartRejected { Failure.Kind: not FailureKind.SessionNotFound } rejected)
+        if (reply is SessionStartRejected { Failure.Kind: FailureKind.SessionNotFound })
+            Actor.Tell(StopSession.Instance); // not one of the supervisor's (e.g. a test stub): stop it directly
+        else if (reply is SessionStartRejected rejected)
             throw rejected.Failure.ToException();
     }
 
@@ -217,7 +237,7 @@ public sealed class ClaudeSession : IAsyncDisposable
 
     private async Task<JsonElement?> ControlAsync(object request, CancellationToken cancellationToken)
     {
-        var result = await Actor.Ask<ControlResult>(request, AskTimeout, cancellationToken).ConfigureAwait(false);
+        var result = await AskAsync<ControlResult>(request, AskTimeout, cancellationToken).ConfigureAwait(false);
         return result.Failure is { } failure ? throw failure.ToException() : result.Response;
     }
 }

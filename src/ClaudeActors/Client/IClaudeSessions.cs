@@ -20,15 +20,22 @@ public interface IClaudeSessions
     Task<IReadOnlyList<SessionInfo>> ListAsync(CancellationToken cancellationToken = default);
 }
 
-/// <summary>The <see cref="IClaudeSessions"/> of one ActorSystem.</summary>
+/// <summary>
+/// The <see cref="IClaudeSessions"/> of one ActorSystem: the local supervisor, or — when the system runs
+/// <c>WithClaudeSessionsCluster</c> — the cluster's sharded sessions, reachable by name from any node.
+/// </summary>
 public sealed class ClaudeSessionsClient(ActorSystem system) : IClaudeSessions
 {
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(30);
     private IActorRef Supervisor => ClaudeSessions.Get(system).Supervisor;
 
+    private IActorRef? Region =>
+        Akka.Hosting.ActorRegistry.For(system).TryGet<Cluster.ClaudeSessionRegion>(out var region) ? region : null;
+
     /// <inheritdoc />
     public async Task<ClaudeSession> StartAsync(SessionOptions options, bool returnExisting = false, CancellationToken cancellationToken = default)
     {
+        if (Region is { } region) return await StartShardedAsync(region, options, returnExisting, cancellationToken).ConfigureAwait(false);
         if (!returnExisting) return await ClaudeSession.StartAsync(system, options, cancellationToken).ConfigureAwait(false);
         var reply = await Supervisor.Ask<object>(new StartSession(options.EnsureValid(), ReturnExisting: true), AskTimeout, cancellationToken).ConfigureAwait(false);
         if (reply is SessionStartRejected rejected) throw rejected.Failure.ToException();
@@ -38,9 +45,26 @@ public sealed class ClaudeSessionsClient(ActorSystem system) : IClaudeSessions
         return session;
     }
 
+    private async Task<ClaudeSession> StartShardedAsync(IActorRef region, SessionOptions options, bool returnExisting, CancellationToken cancellationToken)
+    {
+        options.EnsureValid();
+        var name = options.Name ?? throw new InvalidSessionOptionsException(["a cluster session needs a name (it is the entity id)."]);
+        var reply = await region.Ask<object>(new Akka.Cluster.Sharding.ShardingEnvelope(name, new Cluster.CreateSessionEntity(options, returnExisting)), AskTimeout, cancellationToken).ConfigureAwait(false);
+        if (reply is Cluster.SessionEntityRejected rejected) throw rejected.Failure.ToException();
+        var session = ClaudeSession.ForSharded(system, name, region);
+        await session.WaitUntilReadyAsync(options.ControlTimeout + TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
+        return session;
+    }
+
     /// <inheritdoc />
     public async Task<ClaudeSession> GetAsync(string name, CancellationToken cancellationToken = default)
     {
+        if (Region is { } region)
+        {
+            var info = await region.Ask<SessionInfo>(new Akka.Cluster.Sharding.ShardingEnvelope(name, GetSessionInfo.Instance), AskTimeout, cancellationToken).ConfigureAwait(false);
+            if (info.LastFailure is { Kind: FailureKind.SessionNotFound } missing) throw missing.ToException();
+            return ClaudeSession.ForSharded(system, name, region);
+        }
         var lookup = await Supervisor.Ask<SessionLookup>(new GetSession(name), AskTimeout, cancellationToken).ConfigureAwait(false);
         return lookup.Session is { } session
             ? ClaudeSession.For(system, name, session)
@@ -50,11 +74,36 @@ public sealed class ClaudeSessionsClient(ActorSystem system) : IClaudeSessions
     /// <inheritdoc />
     public async Task TerminateAsync(string name, CancellationToken cancellationToken = default)
     {
+        if (Region is { } region)
+        {
+            var removed = await region.Ask<object>(new Akka.Cluster.Sharding.ShardingEnvelope(name, Cluster.TerminateSessionEntity.Instance), AskTimeout, cancellationToken).ConfigureAwait(false);
+            if (removed is Cluster.SessionEntityRejected refused) throw refused.Failure.ToException();
+            return;
+        }
         var reply = await Supervisor.Ask<object>(new TerminateSession(name), AskTimeout, cancellationToken).ConfigureAwait(false);
         if (reply is SessionStartRejected rejected) throw rejected.Failure.ToException();
     }
 
     /// <inheritdoc />
-    public async Task<IReadOnlyList<SessionInfo>> ListAsync(CancellationToken cancellationToken = default) =>
-        (await Supervisor.Ask<SessionList>(ListSessions.Instance, AskTimeout, cancellationToken).ConfigureAwait(false)).Sessions;
+    public async Task<IReadOnlyList<SessionInfo>> ListAsync(CancellationToken cancellationToken = default)
+    {
+        if (Region is not null)
+            return (await ListDirectoryAsync(cancellationToken).ConfigureAwait(false))
+                .Select(e => new SessionInfo(e.Name, e.SessionId, e.Status, null, e.UpdatedAt, 0, 0, null, null)).ToList();
+        return (await Supervisor.Ask<SessionList>(ListSessions.Instance, AskTimeout, cancellationToken).ConfigureAwait(false)).Sessions;
+    }
+
+    /// <summary>
+    /// Cluster mode: every known session with its node, status and session id, passivated ones included, from the
+    /// Distributed Data directory that the entities keep (replicated to every node, so any node can answer).
+    /// </summary>
+    public async Task<IReadOnlyList<Cluster.SessionDirectoryEntry>> ListDirectoryAsync(CancellationToken cancellationToken = default)
+    {
+        var replicator = Akka.DistributedData.DistributedData.Get(system).Replicator;
+        var response = await replicator.Ask<Akka.DistributedData.IGetResponse>(
+            Akka.DistributedData.Dsl.Get(Cluster.SessionDirectory.Key, Akka.DistributedData.ReadLocal.Instance), AskTimeout, cancellationToken).ConfigureAwait(false);
+        if (response is not Akka.DistributedData.GetSuccess success) return [];
+        var map = success.Get(Cluster.SessionDirectory.Key);
+        return map.Entries.Values.OrderBy(e => e.Name, StringComparer.Ordinal).ToList();
+    }
 }

@@ -11,9 +11,9 @@ namespace ClaudeActors.Client;
 /// </summary>
 internal sealed class QueryReceiver : ReceiveActor
 {
-    public QueryReceiver(ChannelWriter<object> writer, IActorRef session)
+    public QueryReceiver(ChannelWriter<object> writer, IActorRef? session)
     {
-        Context.Watch(session);
+        if (session is not null) Context.Watch(session); // a local session; a sharded one is reached through its region
         Receive<QueryMessage>(m => writer.TryWrite(m));
         Receive<QueryCompleted>(m =>
         {
@@ -35,6 +35,6 @@ internal sealed class QueryReceiver : ReceiveActor
         });
     }
 
-    public static Props Props(ChannelWriter<object> writer, IActorRef session) =>
+    public static Props Props(ChannelWriter<object> writer, IActorRef? session) =>
         Akka.Actor.Props.Create(() => new QueryReceiver(writer, session)).WithDeploy(Deploy.Local);
 }

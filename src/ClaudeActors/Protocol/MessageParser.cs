@@ -39,9 +39,10 @@ internal static class MessageParser
                 "control_cancel_request" => JsonSerializer.Deserialize(line, context.ControlCancelRequestMessage),
                 _ => new UnknownMessage(type ?? "", ParseRaw(line)),
             };
-            return message is null
-                ? new ParseResult(null, "null message", line.Length)
-                : new ParseResult(message, null, line.Length);
+            if (message is null) return new ParseResult(null, "null message", line.Length);
+            // "type" is the record's own Type, not an unknown field.
+            if (message.ExtensionData is { } extra && extra.Remove("type") && extra.Count == 0) message.ExtensionData = null;
+            return new ParseResult(message, null, line.Length);
         }
         catch (JsonException ex)
         {

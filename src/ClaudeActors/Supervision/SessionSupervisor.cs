@@ -39,6 +39,8 @@ internal sealed class SessionSupervisor : ReceiveActor
             sender.Tell(new SessionList(infos.OrderBy(i => i.Name, StringComparer.Ordinal).ToList()));
         });
         Receive<Terminated>(OnTerminated);
+        Receive<SessionStatusChanged>(_ => { });
+        Receive<SessionActor.SessionTurnCompleted>(_ => { });
         Receive<StopAllSessions>(_ =>
         {
             _stopAllWaiters.Add(Sender);

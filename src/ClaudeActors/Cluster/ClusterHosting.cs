@@ -1,0 +1,81 @@
+using Akka.Actor;
+using Akka.Cluster.Hosting;
+using Akka.Cluster.Sharding;
+using Akka.Hosting;
+using ClaudeActors.Hosting;
+
+namespace ClaudeActors.Cluster;
+
+/// <summary>The ActorRegistry key of the session shard region (or its proxy).</summary>
+public sealed class ClaudeSessionRegion;
+
+/// <summary>Cluster settings of ClaudeActors (section <c>ClaudeActors:Cluster</c> by convention).</summary>
+public sealed class ClaudeClusterOptions
+{
+    /// <summary>The role of the nodes that run CLI processes; other nodes reach sessions through a proxy.</summary>
+    public string Role { get; set; } = "sessions";
+
+    /// <summary>False on nodes without the role: they only route to sessions elsewhere.</summary>
+    public bool HostSessions { get; set; } = true;
+
+    /// <summary>Shards of the session region (about ten per node is a good start).</summary>
+    public int NumberOfShards { get; set; } = 50;
+
+    /// <summary>A session idle this long stops its CLI and passivates; null disables idle passivation.</summary>
+    public TimeSpan? PassivateIdleAfter { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>The most live CLI processes per node; the least recently used session passivates past it.</summary>
+    public int MaxLiveCliProcesses { get; set; } = 100;
+}
+
+/// <summary>Akka.Hosting integration of cluster mode.</summary>
+public static class ClusterHostingExtensions
+{
+    /// <summary>The shard region's type name.</summary>
+    public const string RegionName = "claude-session";
+
+    /// <summary>
+    /// Cluster mode: named sessions become sharded, persistent entities (entity id = session name), reachable by name
+    /// from any node through <see cref="Client.IClaudeSessions"/> or the region registered under <see cref="ClaudeSessionRegion"/>.
+    /// Needs <c>WithClustering</c> and a default journal and snapshot store (e.g. <c>WithSqlPersistence</c>) on the same builder.
+    /// </summary>
+    public static AkkaConfigurationBuilder WithClaudeSessionsCluster(this AkkaConfigurationBuilder builder, ClaudeSessionsOptions sessions, ClaudeClusterOptions cluster)
+    {
+        var declared = sessions.Sessions.Select(sessions.Resolve).ToList();
+        foreach (var session in declared) session.EnsureValid();
+        builder.WithCustomSerializer("claude-actors", ClaudeActorsSerializer.Manifests.Values, system => new ClaudeActorsSerializer(system));
+        // No LMDB-backed durable keys: session state lives in the journal, and the LMDB store is not usable everywhere.
+        builder.AddHocon("akka.cluster.sharding.distributed-data.durable.keys = []", HoconAddMode.Prepend);
+        // Every message is sent in a ShardingEnvelope, which the extractor unwraps itself; MurmurHash keeps shard ids stable across processes.
+        var extractor = HashCodeMessageExtractor.Create(cluster.NumberOfShards, _ => null!);
+        if (cluster.HostSessions)
+        {
+            builder.WithActors((system, registry) =>
+                registry.Register<SessionBudget>(system.ActorOf(SessionBudget.Props(cluster.MaxLiveCliProcesses), "claude-session-budget")));
+            builder.WithShardRegion<ClaudeSessionRegion>(RegionName,
+                (_, registry, _) => entityId => SessionEntity.Props(entityId, sessions, registry.Get<SessionBudget>()),
+                extractor,
+                new ShardOptions
+                {
+                    Role = cluster.Role,
+                    StateStoreMode = StateStoreMode.DData,
+                    RememberEntities = false,
+                    PassivateIdleEntityAfter = cluster.PassivateIdleAfter,
+                    ShouldPassivateIdleEntities = cluster.PassivateIdleAfter is not null,
+                    HandOffStopMessage = PassivateSessionEntity.Instance,
+                });
+        }
+        else
+        {
+            builder.WithShardRegionProxy<ClaudeSessionRegion>(RegionName, cluster.Role, extractor);
+        }
+        // Declared sessions are created (or found) at start-up: the equivalent of remember-entities, without
+        // re-spawning every CLI on each rebalance.
+        return builder.WithActors((system, registry) =>
+        {
+            var region = registry.Get<ClaudeSessionRegion>();
+            foreach (var session in declared)
+                region.Tell(new ShardingEnvelope(session.Name!, new CreateSessionEntity(session, ReturnExisting: true)));
+        });
+    }
+}

@@ -1,0 +1,381 @@
+using System.Text;
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Cluster.Sharding;
+using Akka.DistributedData;
+using Akka.Event;
+using Akka.Persistence;
+using ClaudeActors.History;
+using ClaudeActors.Hosting;
+using ClaudeActors.Sessions;
+
+namespace ClaudeActors.Cluster;
+
+/// <summary>
+/// A named session as a sharded, persistent entity. It wraps the same <see cref="SessionActor"/> as local mode
+/// and journals what the session needs to come back anywhere: its options (without secrets), its session id,
+/// and the CLI transcript's new lines after each turn. Before the CLI starts with <c>--resume</c> on a node
+/// that lacks the transcript, the entity writes it back from the journal. It also keeps the cluster-wide
+/// directory (Distributed Data) current and reports activity to the node's live-process budget.
+/// </summary>
+internal sealed class SessionEntity : ReceivePersistentActor
+{
+    private const int SnapshotEvery = 20;
+
+    private readonly string _name;
+    private readonly ClaudeSessionsOptions _node;
+    private readonly IActorRef _budget;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly StringBuilder _recoveredTranscript = new();
+
+    private SessionOptions? _options;
+    private string? _sessionId;
+    private bool _conversationPersisted;
+    private long _transcriptOffset;
+    private IActorRef? _child;
+    private int _childGeneration;
+    private SessionStatus _status = SessionStatus.Stopped;
+    private IActorRef? _terminateRequester;
+    private bool _passivating;
+    private bool _captureRunning;
+
+    public SessionEntity(string name, ClaudeSessionsOptions node, IActorRef budget)
+    {
+        _name = name;
+        _node = node;
+        _budget = budget;
+
+        Recover<SessionCreatedEvent>(e => _options = e.Options);
+        Recover<SessionIdRecordedEvent>(e => StartNewTranscript(e.SessionId));
+        Recover<TranscriptAppendedEvent>(ApplyTranscript);
+        Recover<SnapshotOffer>(offer =>
+        {
+            if (offer.Snapshot is not SessionEntitySnapshot snapshot) return;
+            _options = snapshot.Options;
+            _sessionId = snapshot.SessionId;
+            _conversationPersisted = snapshot.ConversationPersisted;
+            _recoveredTranscript.Clear().Append(snapshot.Transcript);
+            _transcriptOffset = Encoding.UTF8.GetByteCount(snapshot.Transcript);
+        });
+
+        Command<CreateSessionEntity>(Create);
+        Command<TerminateSessionEntity>(_ => Terminate());
+        Command<PassivateSessionEntity>(_ =>
+        {
+            // From the shard (idle, hand-off, our own request) it stops now; from anyone else it asks the shard first.
+            if (Sender.Equals(Context.Parent)) BeginPassivation();
+            else Context.Parent.Tell(new Passivate(PassivateSessionEntity.Instance));
+        });
+        // Through the shard, so messages that arrive meanwhile are buffered, not lost.
+        Command<SessionBudget.PassivationRequested>(_ => Context.Parent.Tell(new Passivate(PassivateSessionEntity.Instance)));
+        Command<SessionStatusChanged>(OnChildStatus);
+        Command<SessionActor.SessionTurnCompleted>(turn => CaptureTranscript());
+        Command<TranscriptRead>(OnTranscriptRead);
+        Command<Terminated>(OnTerminated);
+        Command<SaveSnapshotSuccess>(success => DeleteSnapshots(new SnapshotSelectionCriteria(success.Metadata.SequenceNr - 1)));
+        Command<SaveSnapshotFailure>(failure => _log.Warning("Session {0}: snapshot failed: {1}", _name, failure.Cause.Message));
+        Command<DeleteSnapshotsSuccess>(_ => { });
+        Command<DeleteSnapshotsFailure>(_ => { });
+        Command<DeleteMessagesSuccess>(_ => { });
+        Command<DeleteMessagesFailure>(f => _log.Warning("Session {0}: deleting its journal failed: {1}", _name, f.Cause.Message));
+        Command<IUpdateResponse>(_ => { });
+        CommandAny(Forward);
+    }
+
+    public override string PersistenceId => "claude-session-" + _name;
+
+    public static Props Props(string name, ClaudeSessionsOptions node, IActorRef budget) =>
+        Akka.Actor.Props.Create(() => new SessionEntity(name, node, budget));
+
+    protected override void OnReplaySuccess()
+    {
+        if (_options is null) return;
+        EnsureTranscriptFile();
+        StartChild();
+    }
+
+    private void ApplyTranscript(TranscriptAppendedEvent e)
+    {
+        if (e.SessionId != _sessionId || e.Offset == 0)
+        {
+            _sessionId = e.SessionId;
+            _recoveredTranscript.Clear();
+        }
+        _recoveredTranscript.Append(e.Text);
+        _transcriptOffset = e.Offset + Encoding.UTF8.GetByteCount(e.Text);
+        _conversationPersisted = true;
+    }
+
+    private void Create(CreateSessionEntity create)
+    {
+        if (_options is not null)
+        {
+            Sender.Tell(create.ReturnExisting
+                ? new SessionEntityCreated(_name, true)
+                : new SessionEntityRejected(new SessionFailure(FailureKind.SessionAlreadyExists, $"A session named '{_name}' exists already.")));
+            if (_child is null) StartChild();
+            return;
+        }
+        var options = create.Options with { Name = _name };
+        var errors = _node.Resolve(options).Validate();
+        if (errors.Count > 0)
+        {
+            Sender.Tell(new SessionEntityRejected(new SessionFailure(FailureKind.InvalidRequest, "Invalid session options: " + string.Join(" ", errors))));
+            Context.Parent.Tell(new Passivate(PassivateSessionEntity.Instance));
+            return;
+        }
+        var sender = Sender;
+        // Secrets stay out of the journal: the environment comes from the node's defaults when the session starts.
+        var stored = options with { Environment = new Dictionary<string, string>() };
+        Persist(new SessionCreatedEvent(stored), e =>
+        {
+            _options = e.Options;
+            StartChild(create.Options.Environment);
+            sender.Tell(new SessionEntityCreated(_name, false));
+        });
+    }
+
+    private void StartChild(IReadOnlyDictionary<string, string>? extraEnvironment = null)
+    {
+        var options = _node.Resolve(_options!);
+        if (extraEnvironment is { Count: > 0 })
+        {
+            var environment = new Dictionary<string, string>(options.Environment);
+            foreach (var (key, value) in extraEnvironment) environment[key] = value;
+            options = options with { Environment = environment };
+        }
+        if (_sessionId is not null)
+        {
+            options = _conversationPersisted && !options.NoSessionPersistence
+                ? options with { Resume = _sessionId, Continue = false, ForkSession = false, SessionId = null }
+                : options with { SessionId = _sessionId, Resume = null, Continue = false, ForkSession = false };
+        }
+        _childGeneration++;
+        _child = Context.ActorOf(SessionActor.Props(_name, options), "session-" + _childGeneration);
+        Context.Watch(_child);
+        _budget.Tell(new SessionBudget.Started(Self));
+    }
+
+    private void Forward(object message)
+    {
+        if (_options is null)
+        {
+            ReplyNotFound(message);
+            Context.Parent.Tell(new Passivate(PassivateSessionEntity.Instance));
+            return;
+        }
+        if (_child is null && !_passivating && _terminateRequester is null) StartChild();
+        if (_child is null)
+        {
+            ReplyStopped(message);
+            return;
+        }
+        _budget.Tell(new SessionBudget.Touched(Self));
+        _child.Forward(message);
+    }
+
+    private void OnChildStatus(SessionStatusChanged changed)
+    {
+        if (!Sender.Equals(_child)) return;
+        _status = changed.Status;
+        UpdateDirectory(passivated: false);
+        if (changed.SessionId is { } id && id != _sessionId)
+        {
+            Persist(new SessionIdRecordedEvent(id), e => StartNewTranscript(e.SessionId));
+        }
+    }
+
+    // A new id (a fresh start, a fork's first turn, a clear) means a new transcript file, copied from its start.
+    private void StartNewTranscript(string sessionId)
+    {
+        if (sessionId == _sessionId) return;
+        _sessionId = sessionId;
+        _conversationPersisted = false;
+        _transcriptOffset = 0;
+        _recoveredTranscript.Clear();
+    }
+
+    private void CaptureTranscript()
+    {
+        if (_captureRunning || _sessionId is null || _options is null || _options.NoSessionPersistence) return;
+        var path = TranscriptPath(_sessionId);
+        if (path is null) return;
+        _captureRunning = true;
+        var sessionId = _sessionId;
+        var offset = _transcriptOffset;
+        Task.Run(async () =>
+        {
+            await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            if (stream.Length < offset) offset = 0; // rewritten: copy it whole
+            stream.Seek(offset, SeekOrigin.Begin);
+            using var reader = new StreamReader(stream, Encoding.UTF8);
+            var text = await reader.ReadToEndAsync().ConfigureAwait(false);
+            // Only whole lines: a line the CLI is still writing is taken next time.
+            var end = text.LastIndexOf('\n');
+            return new TranscriptRead(sessionId, offset, end < 0 ? "" : text[..(end + 1)]);
+        }).PipeTo(Self, failure: ex => new TranscriptRead(sessionId, offset, "", ex));
+    }
+
+    private void OnTranscriptRead(TranscriptRead read)
+    {
+        _captureRunning = false;
+        if (read.Error is not null)
+        {
+            _log.Warning("Session {0}: could not read its transcript: {1}", _name, read.Error.Message);
+            return;
+        }
+        if (read.Text.Length == 0 || read.SessionId != _sessionId) return;
+        Persist(new TranscriptAppendedEvent(read.SessionId, read.Offset, read.Text), e =>
+        {
+            _transcriptOffset = e.Offset + Encoding.UTF8.GetByteCount(e.Text);
+            _conversationPersisted = true;
+            if (LastSequenceNr % SnapshotEvery == 0) SaveSnapshotNow();
+        });
+    }
+
+    private void SaveSnapshotNow()
+    {
+        var path = _sessionId is null ? null : TranscriptPath(_sessionId);
+        var transcript = path is not null && File.Exists(path) ? ReadPrefix(path, _transcriptOffset) : "";
+        SaveSnapshot(new SessionEntitySnapshot(_options!, _sessionId, _conversationPersisted, transcript));
+    }
+
+    private static string ReadPrefix(string path, long length)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        var buffer = new byte[Math.Min(length, stream.Length)];
+        stream.ReadExactly(buffer);
+        return Encoding.UTF8.GetString(buffer);
+    }
+
+    /// <summary>On a node that lacks the transcript (or has less of it than the journal), writes it back before --resume.</summary>
+    private void EnsureTranscriptFile()
+    {
+        if (_sessionId is null || !_conversationPersisted || _recoveredTranscript.Length == 0) return;
+        var path = TranscriptPath(_sessionId);
+        if (path is null) return;
+        var expected = Encoding.UTF8.GetByteCount(_recoveredTranscript.ToString());
+        if (File.Exists(path) && new FileInfo(path).Length >= expected)
+        {
+            _recoveredTranscript.Clear();
+            return;
+        }
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, _recoveredTranscript.ToString(), new UTF8Encoding(false));
+        _log.Info("Session {0}: restored its transcript ({1} bytes) from the journal before resuming.", _name, expected);
+        _recoveredTranscript.Clear();
+    }
+
+    private string? TranscriptPath(string sessionId)
+    {
+        if (_options is null || !SessionIds.IsValid(sessionId)) return null;
+        var resolved = _node.Resolve(_options);
+        var config = ConversationHistory.ConfigDirectory(resolved.Environment);
+        var cwd = Path.GetFullPath(resolved.WorkingDirectory ?? Directory.GetCurrentDirectory());
+        return Path.Combine(ConversationHistory.ProjectsDirectory(config), ConversationHistory.EncodeProjectPath(cwd), sessionId + ".jsonl");
+    }
+
+    private void Terminate()
+    {
+        if (_options is null)
+        {
+            Sender.Tell(new SessionEntityRejected(new SessionFailure(FailureKind.SessionNotFound, $"No session is named '{_name}'.")));
+            Context.Parent.Tell(new Passivate(PassivateSessionEntity.Instance));
+            return;
+        }
+        _terminateRequester = Sender;
+        if (_child is not null) _child.Tell(StopSession.Instance);
+        else FinishTermination();
+    }
+
+    private void FinishTermination()
+    {
+        DeleteMessages(long.MaxValue);
+        DeleteSnapshots(SnapshotSelectionCriteria.Latest);
+        _options = null;
+        _sessionId = null;
+        RemoveFromDirectory();
+        _terminateRequester?.Tell(new SessionEntityTerminated(_name));
+        _terminateRequester = null;
+        Context.Parent.Tell(new Passivate(PassivateSessionEntity.Instance));
+    }
+
+    private void BeginPassivation()
+    {
+        if (_passivating) return;
+        _passivating = true;
+        Telemetry.ClaudeActorsTelemetry.Passivated();
+        if (_child is null)
+        {
+            Context.Stop(Self);
+            return;
+        }
+        _child.Tell(StopSession.Instance);
+    }
+
+    private void OnTerminated(Terminated terminated)
+    {
+        if (!terminated.ActorRef.Equals(_child)) return;
+        _child = null;
+        _budget.Tell(new SessionBudget.Stopped(Self));
+        if (_terminateRequester is not null)
+        {
+            FinishTermination();
+            return;
+        }
+        _status = SessionStatus.Stopped;
+        UpdateDirectory(passivated: true);
+        CaptureTranscript();
+        if (_passivating) Context.Stop(Self);
+        // Otherwise the session failed (its restart bound was reached); the next message starts it again.
+    }
+
+    private void UpdateDirectory(bool passivated)
+    {
+        var entry = new SessionDirectoryEntry(_name, Akka.Cluster.Cluster.Get(Context.System).SelfAddress.ToString(), _status, _sessionId, passivated, DateTimeOffset.UtcNow);
+        var node = Akka.Cluster.Cluster.Get(Context.System);
+        DistributedData.Get(Context.System).Replicator.Tell(Dsl.Update(SessionDirectory.Key, LWWDictionary<string, SessionDirectoryEntry>.Empty,
+            WriteLocal.Instance, map => map.SetItem(node, _name, entry)));
+    }
+
+    private void RemoveFromDirectory()
+    {
+        var node = Akka.Cluster.Cluster.Get(Context.System);
+        DistributedData.Get(Context.System).Replicator.Tell(Dsl.Update(SessionDirectory.Key, LWWDictionary<string, SessionDirectoryEntry>.Empty,
+            WriteLocal.Instance, map => map.Remove(node, _name)));
+    }
+
+    private void ReplyNotFound(object message)
+    {
+        var failure = new SessionFailure(FailureKind.SessionNotFound, $"No session is named '{_name}'.");
+        ReplyFailure(message, failure);
+    }
+
+    private void ReplyStopped(object message) =>
+        ReplyFailure(message, new SessionFailure(FailureKind.SessionStopped, $"Session '{_name}' is stopping."));
+
+    private void ReplyFailure(object message, SessionFailure failure)
+    {
+        object? reply = message switch
+        {
+            Query q => new QueryFailed(q.QueryId, failure),
+            AwaitReady => new SessionStartFailed(failure),
+            GetSessionId => new SessionIdReply(null),
+            GetConversation => new ConversationResult(null, failure),
+            GetSessionInfo => new SessionInfo(_name, null, SessionStatus.Stopped, null, default, 0, 0, null, failure),
+            QueryAck => null,
+            _ => new ControlResult(null, failure),
+        };
+        if (reply is null) return;
+        var target = message is Query { ReplyTo: { } replyTo } ? replyTo : Sender;
+        target.Tell(reply);
+    }
+
+    private sealed record TranscriptRead(string SessionId, long Offset, string Text, Exception? Error = null);
+}
+
+/// <summary>The Distributed Data key of the cluster-wide session directory.</summary>
+internal static class SessionDirectory
+{
+    public static readonly LWWDictionaryKey<string, SessionDirectoryEntry> Key = new("claude-sessions");
+}

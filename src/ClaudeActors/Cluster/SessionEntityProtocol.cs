@@ -1,0 +1,54 @@
+using ClaudeActors.Sessions;
+
+namespace ClaudeActors.Cluster;
+
+/// <summary>Create the named session entity (cluster mode). Replies <see cref="SessionEntityCreated"/> or <see cref="SessionEntityRejected"/>.</summary>
+/// <param name="Options">The session's options; its name is the entity id.</param>
+/// <param name="ReturnExisting">Accept an existing session of that name instead of rejecting the start.</param>
+public sealed record CreateSessionEntity(SessionOptions Options, bool ReturnExisting = false);
+
+/// <summary>The entity exists and its session is starting (send <see cref="AwaitReady"/> to wait for it).</summary>
+/// <param name="Name">The session's name.</param>
+/// <param name="Existed">True when it existed already.</param>
+public sealed record SessionEntityCreated(string Name, bool Existed);
+
+/// <summary>The entity refused the command.</summary>
+/// <param name="Failure">Why.</param>
+public sealed record SessionEntityRejected(SessionFailure Failure);
+
+/// <summary>Remove the session cluster-wide: its CLI stops and its journal is deleted. Replies <see cref="SessionEntityTerminated"/>.</summary>
+public sealed record TerminateSessionEntity
+{
+    /// <summary>The single instance.</summary>
+    public static readonly TerminateSessionEntity Instance = new();
+}
+
+/// <summary>The session is gone; starting the same name again begins a new conversation.</summary>
+/// <param name="Name">Its name.</param>
+public sealed record SessionEntityTerminated(string Name);
+
+/// <summary>Stop the entity's CLI and passivate it; the next message brings it back (used for idle and cap passivation and hand-off).</summary>
+public sealed record PassivateSessionEntity
+{
+    /// <summary>The single instance.</summary>
+    public static readonly PassivateSessionEntity Instance = new();
+}
+
+// Persisted events and snapshot. No secrets: the options are stored without their environment and callbacks.
+
+internal sealed record SessionCreatedEvent(SessionOptions Options);
+
+internal sealed record SessionIdRecordedEvent(string SessionId);
+
+internal sealed record TranscriptAppendedEvent(string SessionId, long Offset, string Text);
+
+internal sealed record SessionEntitySnapshot(SessionOptions Options, string? SessionId, bool ConversationPersisted, string Transcript);
+
+/// <summary>One session as the cluster-wide directory knows it.</summary>
+/// <param name="Name">The session's name.</param>
+/// <param name="Node">The address of the node that hosts (or last hosted) it.</param>
+/// <param name="Status">Its status; <c>Stopped</c> when passivated.</param>
+/// <param name="SessionId">Its conversation id.</param>
+/// <param name="Passivated">True when no CLI runs for it now.</param>
+/// <param name="UpdatedAt">When the entry was written.</param>
+public sealed record SessionDirectoryEntry(string Name, string Node, SessionStatus Status, string? SessionId, bool Passivated, DateTimeOffset UpdatedAt);

@@ -1,0 +1,31 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace ClaudeActors.Protocol;
+
+/// <summary>Writes a <see cref="ClaudeMessage"/> back to its wire JSON (with <c>type</c>), so it can cross nodes and be parsed again.</summary>
+internal static class MessageJson
+{
+    public static JsonObject ToNode(ClaudeMessage message)
+    {
+        var context = ProtocolJsonContext.Default;
+        JsonNode? node = message switch
+        {
+            UnknownMessage unknown => JsonNode.Parse(unknown.Raw.GetRawText()),
+            SystemMessage m => JsonSerializer.SerializeToNode(m, context.SystemMessage),
+            AssistantMessage m => JsonSerializer.SerializeToNode(m, context.AssistantMessage),
+            UserMessage m => JsonSerializer.SerializeToNode(m, context.UserMessage),
+            ResultMessage m => JsonSerializer.SerializeToNode(m, context.ResultMessage),
+            StreamEventMessage m => JsonSerializer.SerializeToNode(m, context.StreamEventMessage),
+            ControlRequestMessage m => JsonSerializer.SerializeToNode(m, context.ControlRequestMessage),
+            ControlResponseMessage m => JsonSerializer.SerializeToNode(m, context.ControlResponseMessage),
+            ControlCancelRequestMessage m => JsonSerializer.SerializeToNode(m, context.ControlCancelRequestMessage),
+            _ => throw new JsonException("Unsupported message " + message.GetType().Name),
+        };
+        var obj = node as JsonObject ?? new JsonObject();
+        if (message is not UnknownMessage) obj["type"] = message.Type;
+        return obj;
+    }
+
+    public static string ToLine(ClaudeMessage message) => ToNode(message).ToJsonString();
+}
