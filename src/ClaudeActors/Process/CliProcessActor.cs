@@ -75,6 +75,7 @@ internal sealed class CliProcessActor : ReceiveActor, IWithTimers
         Receive<ProcessStartedInternal>(started =>
         {
             _process = started.Process;
+            Telemetry.ClaudeActorsTelemetry.ProcessStarted();
             StartIo(_process);
             Context.Parent.Tell(new CliStarted(_process.Id));
             _log.Debug("claude CLI started, pid {0}", _process.Id);
@@ -287,6 +288,7 @@ internal sealed class CliProcessActor : ReceiveActor, IWithTimers
         {
             ProcessLauncher.KillTree(process);
             process.Dispose();
+            Telemetry.ClaudeActorsTelemetry.ProcessEnded();
         }
         _io.Dispose();
     }

@@ -50,7 +50,10 @@ internal sealed partial class SessionActor
         switch (node.Value)
         {
             case PendingQuery pending:
-                _current = new RunningQuery(pending.Query, pending.ReplyTo);
+                _current = new RunningQuery(pending.Query, pending.ReplyTo)
+                {
+                    Activity = Telemetry.ClaudeActorsTelemetry.StartTurn(_name, _memory.SessionId, _memory.Model),
+                };
                 _deliveries[pending.Query.QueryId] = new Delivery(pending.ReplyTo, pending.Query.AckWindow);
                 SetStatus(SessionStatus.Busy);
                 _cli.Tell(new SendFrame(OutboundFrames.UserText(pending.Query.Prompt)));
@@ -134,6 +137,7 @@ internal sealed partial class SessionActor
         Timers.Cancel("query-" + current.Query.QueryId);
         Timers.Cancel("abandoned-" + current.Query.QueryId);
         if (!_options.NoSessionPersistence) _memory.ConversationPersisted = true;
+        Context.Parent.Tell(new SessionTurnCompleted(_name, _memory.SessionId));
         if (!current.Abandoned)
         {
             if (!result.IsError)
@@ -144,9 +148,13 @@ internal sealed partial class SessionActor
             {
                 var interrupted = current.InterruptRequested || result.TerminalReason == "aborted_streaming";
                 var text = result.Result ?? string.Join("; ", ErrorTexts(result));
+                var unauthenticated = !interrupted && (result.ApiErrorStatus is 401 ||
+                    text.Contains("Not logged in", StringComparison.OrdinalIgnoreCase) ||
+                    text.Contains("authentication", StringComparison.OrdinalIgnoreCase) ||
+                    text.Contains("Invalid API key", StringComparison.OrdinalIgnoreCase));
                 Finish(current, new QueryFailed(current.Query.QueryId, new SessionFailure(
-                    interrupted ? FailureKind.Interrupted : FailureKind.ApiError,
-                    interrupted ? "The query was interrupted." : $"The turn failed ({result.Subtype}): {text}")
+                    interrupted ? FailureKind.Interrupted : unauthenticated ? FailureKind.NotAuthenticated : FailureKind.ApiError,
+                    interrupted ? "The query was interrupted." : $"The turn failed: {text}")
                 {
                     Result = result,
                 }));
@@ -347,6 +355,13 @@ internal sealed partial class SessionActor
 
     private void Finish(RunningQuery current, object terminal)
     {
+        if (!current.Reported)
+        {
+            current.Reported = true;
+            Telemetry.ClaudeActorsTelemetry.TurnEnded(current.Activity, current.Started.Elapsed,
+                (terminal as QueryCompleted)?.Result ?? (terminal as QueryFailed)?.Failure.Result,
+                (terminal as QueryFailed)?.Failure, _memory.Model);
+        }
         var id = current.Query.QueryId;
         if (!_deliveries.TryGetValue(id, out var delivery) || delivery.Outbox.Count == 0)
         {
@@ -404,6 +419,9 @@ internal sealed partial class SessionActor
         public IActorRef ReplyTo { get; } = replyTo;
         public bool Abandoned { get; set; }
         public bool InterruptRequested { get; set; }
+        public bool Reported { get; set; }
+        public System.Diagnostics.Activity? Activity { get; init; }
+        public System.Diagnostics.Stopwatch Started { get; } = System.Diagnostics.Stopwatch.StartNew();
     }
 
     private sealed class Delivery(IActorRef replyTo, int? window)

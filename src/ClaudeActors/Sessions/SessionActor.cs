@@ -151,6 +151,8 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
         var stopped = new SessionFailure(FailureKind.SessionStopped, $"Session '{_name}' stopped.");
         FailEverything(stopped);
         if (_status is not (SessionStatus.Stopped or SessionStatus.Failed)) SetStatus(SessionStatus.Stopped);
+        if (_countedStatus is not null) Telemetry.ClaudeActorsTelemetry.StatusChanged(_countedStatus, SessionStatus.Stopped);
+        _countedStatus = null;
     }
 
     private void Active()
@@ -289,6 +291,7 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
             return;
         }
         _memory.RestartCount++;
+        Telemetry.ClaudeActorsTelemetry.Restarted(_name);
         var delay = _restartPolicy.Backoff(_memory.RecentRestarts.Count - 1);
         SetStatus(SessionStatus.Restarting, failure);
         Timers.StartSingleTimer("restart", new RestartCli(_cliGeneration), delay);
@@ -389,11 +392,22 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
     {
         var changed = _status != status;
         _status = status;
+        if (_countedStatus != status)
+        {
+            Telemetry.ClaudeActorsTelemetry.StatusChanged(_countedStatus, status);
+            _countedStatus = status is SessionStatus.Stopped ? null : status;
+        }
         if (changed) PublishStatus(failure);
     }
 
-    private void PublishStatus(SessionFailure? failure = null) =>
-        Context.System.EventStream.Publish(new SessionStatusChanged(_name, _status, _memory.SessionId, failure));
+    private SessionStatus? _countedStatus;
+
+    private void PublishStatus(SessionFailure? failure = null)
+    {
+        var changed = new SessionStatusChanged(_name, _status, _memory.SessionId, failure);
+        Context.System.EventStream.Publish(changed);
+        Context.Parent.Tell(changed); // the supervisor or the cluster entity keeps its own view
+    }
 
     private SessionInfo Info() => new(_name, _memory.SessionId, _status, _memory.Model, _memory.StartedAt, _memory.RestartCount,
         _queue.Count, _cliPid, _lastFailure);
@@ -426,6 +440,9 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
     private string NextRequestId() => $"req_{++_controlCounter}_{Guid.NewGuid():N}"[..24];
 
     // ---- internal messages ----------------------------------------------------------------------------
+
+    /// <summary>Told to the parent after each turn: a persistent parent copies the transcript's new lines.</summary>
+    internal sealed record SessionTurnCompleted(string Name, string? SessionId);
 
     /// <summary>Makes the actor throw: lets tests prove that a failing session restarts and keeps its conversation.</summary>
     internal sealed record SimulateFailure(string Reason);

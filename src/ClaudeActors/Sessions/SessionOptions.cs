@@ -132,7 +132,8 @@ public sealed record SessionOptions
     /// <summary>Any other CLI flag: <c>"--flag" → value</c>, or <c>"--flag" → null</c> for a switch. Added last, as separate argv entries.</summary>
     public IReadOnlyDictionary<string, string?> ExtraArgs { get; init; } = new Dictionary<string, string?>();
 
-    /// <summary>Handlers the CLI calls back: tool permissions, hooks, in-process MCP tools. Not persisted.</summary>
+    /// <summary>Handlers the CLI calls back: tool permissions, hooks, in-process MCP tools. Never serialised or persisted.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public Callbacks.SessionCallbacks Callbacks { get; init; } = new();
 
     /// <summary>How the session restarts its CLI after a crash (backoff and bound).</summary>
