@@ -1,1 +1,126 @@
+// A plain benchmark harness (not part of the test run). Usage:
+//   dotnet run -c Release --project tests/ClaudeActors.Benchmarks -- [all|turn|start|parse] [--iterations N]
+// Everything runs on loopback against a FakeMessagesApi; every CLI it starts is killed before it exits.
+using System.Diagnostics;
+using Process = System.Diagnostics.Process;
+using Akka.Actor;
+using ClaudeActors.Benchmarks;
+using ClaudeActors.Testing;
+
+var command = "all";
+int? iterations = null;
+for (var i = 0; i < args.Length; i++)
+{
+    switch (args[i])
+    {
+        case "all" or "turn" or "start" or "parse":
+            command = args[i];
+            break;
+        case "--iterations" or "-n" when i + 1 < args.Length && int.TryParse(args[i + 1], out var n) && n > 0:
+            iterations = n;
+            i++;
+            break;
+        default:
+            Console.Error.WriteLine("usage: ClaudeActors.Benchmarks [all|turn|start|parse] [--iterations N]");
+            return 2;
+    }
+}
+
+// Bounded: the whole run is cancelled after 20 minutes, or on Ctrl+C.
+using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(20));
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true;
+    cts.Cancel();
+};
+AppDomain.CurrentDomain.ProcessExit += (_, _) => BenchSandbox.KillAllNow();
+
+var rows = new List<Row>();
+var started = DateTimeOffset.Now;
+var clock = Stopwatch.StartNew();
+Console.WriteLine($"ClaudeActors benchmarks: {command}, {DateTimeOffset.Now:yyyy-MM-dd HH:mm zzz}, {Environment.ProcessorCount} cores, " +
+                  $".NET {Environment.Version}, load {Load.Now()}");
+string? cliVersion = null;
+try
+{
+    if (command is "all" or "parse")
+        rows.AddRange(ParseBenchmark.Run(cts.Token));
+
+    if (command is "all" or "turn" or "start")
+    {
+        if (!File.Exists(BenchPaths.RealCli))
+        {
+            Console.Error.WriteLine("The claude CLI is missing: " + BenchPaths.RealCli + " (build src/ClaudeActors once: it runs npm ci).");
+            return 3;
+        }
+        await using var api = await FakeMessagesApi.StartAsync(cts.Token);
+        cliVersion = await CliVersionAsync(api, cts.Token);
+        Console.WriteLine($"CLI {BenchPaths.RealCli}: {cliVersion}; fake API {api.BaseUrl}");
+        var system = ActorSystem.Create("bench", "akka.loglevel = WARNING\nakka.stdout-loglevel = WARNING");
+        try
+        {
+            if (command is "all" or "turn")
+                rows.AddRange(await SessionBenchmarks.TurnAsync(system, api, iterations ?? 30, cts.Token));
+            if (command is "all" or "start")
+                rows.AddRange(await SessionBenchmarks.StartAsync(system, api, iterations ?? 10, cts.Token));
+        }
+        finally
+        {
+            await system.Terminate().WaitAsync(TimeSpan.FromSeconds(30));
+        }
+    }
+}
+catch (OperationCanceledException) when (cts.IsCancellationRequested)
+{
+    Console.Error.WriteLine("Cancelled (Ctrl+C or the 20-minute bound).");
+    BenchSandbox.KillAllNow();
+    return 1;
+}
+catch (Exception ex)
+{
+    Console.Error.WriteLine("Benchmark failed: " + ex);
+    BenchSandbox.KillAllNow();
+    return 1;
+}
+
+Console.WriteLine();
+Console.WriteLine($"Results ({started:yyyy-MM-dd HH:mm zzz}, {Environment.ProcessorCount} cores, .NET {Environment.Version}" +
+                  (cliVersion is null ? "" : ", claude " + cliVersion) + $", run took {clock.Elapsed.TotalSeconds:F0} s)");
+var w1 = Math.Max("benchmark".Length, rows.Count == 0 ? 0 : rows.Max(r => r.Benchmark.Length));
+var w2 = Math.Max("figure".Length, rows.Count == 0 ? 0 : rows.Max(r => r.Figure.Length));
+Console.WriteLine($"| {"benchmark".PadRight(w1)} | {"figure".PadRight(w2)} | load 1/5/15 min (before -> after) |");
+Console.WriteLine($"|{new string('-', w1 + 2)}|{new string('-', w2 + 2)}|-----------------------------------|");
+foreach (var row in rows)
+    Console.WriteLine($"| {row.Benchmark.PadRight(w1)} | {row.Figure.PadRight(w2)} | {row.Load} |");
 return 0;
+
+// `claude --version` in its own sandbox, bounded to 30 s.
+static async Task<string> CliVersionAsync(FakeMessagesApi api, CancellationToken ct)
+{
+    await using var sandbox = new BenchSandbox(api.BaseUrl);
+    var info = new ProcessStartInfo(BenchPaths.RealCli, "--version")
+    {
+        RedirectStandardOutput = true,
+        RedirectStandardError = true,
+        UseShellExecute = false,
+        WorkingDirectory = sandbox.WorkDir,
+    };
+    foreach (var (key, value) in sandbox.Environment) info.Environment[key] = value;
+    using var process = Process.Start(info)!;
+    using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+    timeout.CancelAfter(TimeSpan.FromSeconds(30));
+    try
+    {
+        var output = await process.StandardOutput.ReadToEndAsync(timeout.Token);
+        await process.WaitForExitAsync(timeout.Token);
+        return output.Trim();
+    }
+    catch (OperationCanceledException)
+    {
+        return "unknown";
+    }
+    finally
+    {
+        if (!process.HasExited) process.Kill(entireProcessTree: true);
+    }
+}
