@@ -33,7 +33,7 @@ internal sealed class ClusterNode : IAsyncDisposable
 
     /// <summary>Starts a node; joins <paramref name="seed"/> (or forms a cluster of one) and waits until it is Up.</summary>
     public static async Task<ClusterNode> StartAsync(CliSandbox sandbox, string journalFile, string cliPath, ClusterNode? seed = null,
-        ClaudeClusterOptions? cluster = null, string? workingDirectory = null)
+        ClaudeClusterOptions? cluster = null, string? workingDirectory = null, string? postgres = null)
     {
         var sessions = new ClaudeSessionsOptions
         {
@@ -47,7 +47,7 @@ internal sealed class ClusterNode : IAsyncDisposable
                 services.AddAkka("claude-cluster-test", (builder, _) => builder
                     .WithRemoting("127.0.0.1", 0)
                     .WithClustering(new ClusterOptions { Roles = ["sessions"], SeedNodes = seedAddress is null ? [] : [seedAddress] })
-                    .WithSqlPersistence($"Data Source={journalFile}", ProviderName.SQLiteMS, autoInitialize: true)
+                    .WithSqlPersistence(postgres ?? $"Data Source={journalFile}", postgres is null ? ProviderName.SQLiteMS : ProviderName.PostgreSQL15, autoInitialize: true)
                     .WithClaudeSessionsCluster(sessions, cluster ?? new ClaudeClusterOptions())
                     .AddStartup(async (system, _) =>
                     {

@@ -29,11 +29,11 @@ public sealed class ClusterSessionTests : IAsyncLifetime
         foreach (var file in Directory.EnumerateFiles(Path.GetTempPath(), Path.GetFileName(_journal) + "*")) File.Delete(file);
     }
 
-    private async Task<ClusterNode> Node(string cli, ClusterNode? seed = null, ClaudeClusterOptions? options = null, string? workingDirectory = null)
+    private async Task<ClusterNode> Node(string cli, ClusterNode? seed = null, ClaudeClusterOptions? options = null, string? workingDirectory = null, string? postgres = null)
     {
         var sandbox = new CliSandbox(_api.BaseUrl);
         _sandboxes.Add(sandbox);
-        var node = await ClusterNode.StartAsync(sandbox, _journal, cli, seed, options, workingDirectory);
+        var node = await ClusterNode.StartAsync(sandbox, _journal, cli, seed, options, workingDirectory, postgres);
         _nodes.Add(node);
         return node;
     }
@@ -134,6 +134,27 @@ public sealed class ClusterSessionTests : IAsyncLifetime
         await Assert.ThrowsAsync<SessionNotFoundException>(() => second.Sessions.GetAsync("durable"));
         var fresh = await second.Sessions.StartAsync(new SessionOptions { Name = "durable" });
         Assert.Equal("I don't know your name.", await fresh.FinalTextAsync("What is my name?"));
+    }
+
+    [PostgresFact]
+    public async Task With_postgresql_a_session_survives_the_loss_of_its_node()
+    {
+        var pg = PostgresFactAttribute.ConnectionString!;
+        var a = await Node(TestPaths.FakeCli, postgres: pg);
+        var b = await Node(TestPaths.FakeCli, seed: a, workingDirectory: a.Sandbox.WorkDir, postgres: pg);
+        var name = "pg-" + Guid.NewGuid().ToString("N")[..8]; // the database outlives test runs
+
+        var session = await b.Sessions.StartAsync(new SessionOptions { Name = name });
+        await session.FinalTextAsync("Remember: the code is 777");
+        var id = await session.GetSessionIdAsync();
+        var entry = await AssertEventually(async () => Assert.Single(await a.Client.ListDirectoryAsync(), e => e.Name == name));
+        var (lost, survivor) = entry.Node == a.Address ? (a, b) : (b, a);
+        await lost.StopAsync();
+
+        var again = await survivor.Sessions.GetAsync(name);
+        Assert.Equal("The code is 777.", await again.FinalTextAsync("What was the code?"));
+        Assert.Equal(id, await again.GetSessionIdAsync());
+        await survivor.Sessions.TerminateAsync(name);
     }
 
     private static async Task<T> AssertEventually<T>(Func<Task<T>> check)
