@@ -65,6 +65,32 @@ public sealed class FakeCliFaultTests(ITestOutputHelper output) : SessionTestKit
     }
 
     [Fact]
+    public async Task A_cli_that_always_dies_at_start_after_a_crash_is_retried_within_the_bound_then_the_session_stops()
+    {
+        // The first launch is a working CLI; every later launch dies at once, like a broken install after an upgrade.
+        var counter = Path.Combine(Sandbox.Root, "launches");
+        var script = Path.Combine(Sandbox.Root, "flaky-claude");
+        File.WriteAllText(script, $$"""
+            #!/bin/bash
+            n=$(cat '{{counter}}' 2>/dev/null || echo 0)
+            echo $((n+1)) > '{{counter}}'
+            if [ "$n" -gt 0 ]; then echo "boom: launch $n refused" >&2; exit 1; fi
+            exec '{{TestPaths.FakeCli}}' "$@"
+            """);
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        Sys.EventStream.Subscribe(TestActor, typeof(SessionStatusChanged));
+
+        await using var session = await StartFakeAsync(o => o with { CliPath = script, Restart = FastRestarts });
+        await Assert.ThrowsAsync<CliCrashedException>(() => session.FinalTextAsync("[crash] die"));
+
+        var failed = FishForMessage<SessionStatusChanged>(s => s.Name == session.Name && s.Status == SessionStatus.Failed, TimeSpan.FromSeconds(20));
+        Assert.Contains("kept crashing", failed.Failure!.Message);
+        Assert.Equal(1 + FastRestarts.MaxRestarts, int.Parse(File.ReadAllText(counter).Trim()));
+        await AwaitConditionAsync(async () => (await ClaudeSessions.Get(Sys).Supervisor.Ask<SessionLookup>(new GetSession(session.Name))).Session is null, TimeSpan.FromSeconds(10));
+        await Assert.ThrowsAnyAsync<ClaudeSessionException>(() => session.FinalTextAsync("anyone there?"));
+    }
+
+    [Fact]
     public async Task A_cli_that_dies_at_start_is_a_start_failure_with_exit_code_and_stderr()
     {
         var ex = await Assert.ThrowsAsync<CliStartFailedException>(() => StartFakeAsync(o => o with
