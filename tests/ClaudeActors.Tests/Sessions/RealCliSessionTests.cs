@@ -238,4 +238,18 @@ public sealed class RealCliSessionTests(ITestOutputHelper output) : SessionTestK
         Assert.Contains(messages, m => m is UserMessage { IsReplay: true }); // --replay-user-messages took effect
         Assert.Contains("Be brief.", Api.ConversationRequests[^1].System);
     }
+
+    [Fact]
+    public async Task Leaving_the_enumeration_early_interrupts_the_turn()
+    {
+        await using var session = await StartRealAsync(o => o with { IncludePartialMessages = true });
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        // Ten chunks, 3 s apart: the full turn would take half a minute.
+        await foreach (var m in session.StreamAsync("[slow:3000] Say exactly: a b c d e f g h i j"))
+            if (m is StreamEventMessage { TextDelta: not null }) break;
+
+        Assert.Equal("next", await session.FinalTextAsync("Say exactly: next"));
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"the abandoned turn was not interrupted ({clock.Elapsed})");
+        Assert.Equal(0, (await session.GetInfoAsync()).RestartCount);
+    }
 }
