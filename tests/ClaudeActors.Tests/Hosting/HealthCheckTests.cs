@@ -1,0 +1,39 @@
+using ClaudeActors.Hosting;
+using ClaudeActors.Tests.Infrastructure;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Xunit;
+
+namespace ClaudeActors.Tests.Hosting;
+
+public sealed class HealthCheckTests
+{
+    private static Task<HealthCheckResult> Check(IHealthCheck check) => check.CheckHealthAsync(new HealthCheckContext());
+
+    [Fact]
+    public async Task The_cli_check_reports_a_found_and_a_missing_cli()
+    {
+        Assert.Equal(HealthStatus.Healthy, (await Check(new ClaudeCliHealthCheck(TestPaths.RealCli))).Status);
+        var missing = await Check(new ClaudeCliHealthCheck("/nonexistent/claude"));
+        Assert.Equal(HealthStatus.Unhealthy, missing.Status);
+        Assert.Contains("not found", missing.Description);
+    }
+
+    [Fact]
+    public async Task The_journal_check_answers_without_showing_the_connection_string()
+    {
+        var file = Path.Combine(Path.GetTempPath(), "ca-health-" + Guid.NewGuid().ToString("N") + ".db");
+        try
+        {
+            Assert.Equal(HealthStatus.Healthy, (await Check(new JournalDatabaseHealthCheck("Sqlite", () => new SqliteConnection($"Data Source={file}")))).Status);
+            var broken = await Check(new JournalDatabaseHealthCheck("Sqlite", () => new SqliteConnection("Data Source=/nonexistent-dir/x.db;Mode=ReadOnly;Password=hunter2")));
+            Assert.Equal(HealthStatus.Unhealthy, broken.Status);
+            Assert.DoesNotContain("hunter2", broken.Description);
+        }
+        finally
+        {
+            SqliteConnection.ClearAllPools();
+            File.Delete(file);
+        }
+    }
+}
