@@ -221,7 +221,7 @@ public sealed class ClaudeSession : IAsyncDisposable
         if (_sharded)
         {
             // Stopping a cluster session passivates it: its CLI ends, its conversation stays (TerminateAsync removes it).
-            Send(Cluster.PassivateSessionEntity.Instance);
+            Send(StopSession.Instance);
             return;
         }
         var reply = await ClaudeSessions.Get(_system).Supervisor

@@ -97,13 +97,30 @@ public sealed class ClaudeSessionsClient(ActorSystem system) : IClaudeSessions
     /// Cluster mode: every known session with its node, status and session id, passivated ones included, from the
     /// Distributed Data directory that the entities keep (replicated to every node, so any node can answer).
     /// </summary>
+    /// <remarks>
+    /// Asks every node, then a majority, then the local copy: a node that joined a moment ago has no copy yet.
+    /// </remarks>
     public async Task<IReadOnlyList<Cluster.SessionDirectoryEntry>> ListDirectoryAsync(CancellationToken cancellationToken = default)
     {
         var replicator = Akka.DistributedData.DistributedData.Get(system).Replicator;
-        var response = await replicator.Ask<Akka.DistributedData.IGetResponse>(
-            Akka.DistributedData.Dsl.Get(Cluster.SessionDirectory.Key, Akka.DistributedData.ReadLocal.Instance), AskTimeout, cancellationToken).ConfigureAwait(false);
-        if (response is not Akka.DistributedData.GetSuccess success) return [];
-        var map = success.Get(Cluster.SessionDirectory.Key);
-        return map.Entries.Values.OrderBy(e => e.Name, StringComparer.Ordinal).ToList();
+        var cluster = Akka.Cluster.Cluster.Get(system);
+        // The replicator learns the members from cluster events: give it a moment to know every Up member.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(3);
+        while (DateTime.UtcNow < deadline)
+        {
+            var replicas = await replicator.Ask<Akka.DistributedData.ReplicaCount>(Akka.DistributedData.Dsl.GetReplicaCount, AskTimeout, cancellationToken).ConfigureAwait(false);
+            if (replicas.N >= cluster.State.Members.Count(m => m.Status == Akka.Cluster.MemberStatus.Up)) break;
+            await Task.Delay(100, cancellationToken).ConfigureAwait(false);
+        }
+        foreach (var consistency in new Akka.DistributedData.IReadConsistency[]
+                 { new Akka.DistributedData.ReadAll(TimeSpan.FromSeconds(5)), new Akka.DistributedData.ReadMajority(TimeSpan.FromSeconds(5)), Akka.DistributedData.ReadLocal.Instance })
+        {
+            var response = await replicator.Ask<Akka.DistributedData.IGetResponse>(
+                Akka.DistributedData.Dsl.Get(Cluster.SessionDirectory.Key, consistency), AskTimeout, cancellationToken).ConfigureAwait(false);
+            if (response is Akka.DistributedData.GetSuccess success)
+                return success.Get(Cluster.SessionDirectory.Key).Entries.Values.OrderBy(e => e.Name, StringComparer.Ordinal).ToList();
+            if (response is Akka.DistributedData.NotFound) return [];
+        }
+        return [];
     }
 }

@@ -53,15 +53,15 @@ public static class ClusterHostingExtensions
             builder.WithActors((system, registry) =>
                 registry.Register<SessionBudget>(system.ActorOf(SessionBudget.Props(cluster.MaxLiveCliProcesses), "claude-session-budget")));
             builder.WithShardRegion<ClaudeSessionRegion>(RegionName,
-                (_, registry, _) => entityId => SessionEntity.Props(entityId, sessions, registry.Get<SessionBudget>()),
+                (_, registry, _) => entityId => SessionEntity.Props(entityId, sessions, registry.Get<SessionBudget>(), cluster.PassivateIdleAfter),
                 extractor,
                 new ShardOptions
                 {
                     Role = cluster.Role,
                     StateStoreMode = StateStoreMode.DData,
                     RememberEntities = false,
-                    PassivateIdleEntityAfter = cluster.PassivateIdleAfter,
-                    ShouldPassivateIdleEntities = cluster.PassivateIdleAfter is not null,
+                    // The entity passivates itself when idle (see SessionEntity): the shard cannot tell a long turn from idleness.
+                    ShouldPassivateIdleEntities = false,
                     HandOffStopMessage = PassivateSessionEntity.Instance,
                 });
         }
@@ -73,9 +73,11 @@ public static class ClusterHostingExtensions
         // re-spawning every CLI on each rebalance.
         return builder.WithActors((system, registry) =>
         {
+            // The directory's replicator runs from the start, so listing works before the first session writes to it.
+            _ = Akka.DistributedData.DistributedData.Get(system);
             var region = registry.Get<ClaudeSessionRegion>();
             foreach (var session in declared)
-                region.Tell(new ShardingEnvelope(session.Name!, new CreateSessionEntity(session, ReturnExisting: true)));
+                region.Tell(new ShardingEnvelope(session.Name!, new CreateSessionEntity(session, ReturnExisting: true)), ActorRefs.Nobody);
         });
     }
 }

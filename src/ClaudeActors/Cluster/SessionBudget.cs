@@ -34,7 +34,10 @@ internal sealed class SessionBudget : ReceiveActor
         });
         Receive<Touched>(t =>
         {
-            if (_nodes.ContainsKey(t.Entity)) Touch(t.Entity);
+            if (!_nodes.ContainsKey(t.Entity)) return;
+            _evicting.Remove(t.Entity); // it declined (busy) or was used again: it may be asked again later
+            Touch(t.Entity);
+            Enforce(t.Entity);
         });
         Receive<Stopped>(s => Remove(s.Entity));
         Receive<Terminated>(t => Remove(t.ActorRef));

@@ -18,13 +18,14 @@ namespace ClaudeActors.Cluster;
 /// that lacks the transcript, the entity writes it back from the journal. It also keeps the cluster-wide
 /// directory (Distributed Data) current and reports activity to the node's live-process budget.
 /// </summary>
-internal sealed class SessionEntity : ReceivePersistentActor
+internal sealed class SessionEntity : ReceivePersistentActor, IWithTimers
 {
     private const int SnapshotEvery = 20;
 
     private readonly string _name;
     private readonly ClaudeSessionsOptions _node;
     private readonly IActorRef _budget;
+    private readonly TimeSpan? _idleAfter;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly StringBuilder _recoveredTranscript = new();
 
@@ -39,11 +40,12 @@ internal sealed class SessionEntity : ReceivePersistentActor
     private bool _passivating;
     private bool _captureRunning;
 
-    public SessionEntity(string name, ClaudeSessionsOptions node, IActorRef budget)
+    public SessionEntity(string name, ClaudeSessionsOptions node, IActorRef budget, TimeSpan? idleAfter)
     {
         _name = name;
         _node = node;
         _budget = budget;
+        _idleAfter = idleAfter;
 
         Recover<SessionCreatedEvent>(e => _options = e.Options);
         Recover<SessionIdRecordedEvent>(e => StartNewTranscript(e.SessionId));
@@ -60,14 +62,21 @@ internal sealed class SessionEntity : ReceivePersistentActor
 
         Command<CreateSessionEntity>(Create);
         Command<TerminateSessionEntity>(_ => Terminate());
-        Command<PassivateSessionEntity>(_ =>
+        // The shard's stop message (idle passivation, hand-off, our own Passivate): stop the session, then the entity.
+        Command<PassivateSessionEntity>(_ => BeginPassivation());
+        // A caller's StopSession passivates: the CLI ends, the conversation stays. It goes through the shard so
+        // messages that arrive meanwhile are buffered, not lost.
+        Command<StopSession>(_ => Context.Parent.Tell(new Passivate(PassivateSessionEntity.Instance)));
+        // Asked by the node's CLI budget: a session in the middle of a turn (or starting) is not cut off.
+        Command<SessionBudget.PassivationRequested>(_ =>
         {
-            // From the shard (idle, hand-off, our own request) it stops now; from anyone else it asks the shard first.
-            if (Sender.Equals(Context.Parent)) BeginPassivation();
-            else Context.Parent.Tell(new Passivate(PassivateSessionEntity.Instance));
+            if (IsIdle) Context.Parent.Tell(new Passivate(PassivateSessionEntity.Instance));
         });
-        // Through the shard, so messages that arrive meanwhile are buffered, not lost.
-        Command<SessionBudget.PassivationRequested>(_ => Context.Parent.Tell(new Passivate(PassivateSessionEntity.Instance)));
+        Command<IdleCheck>(_ =>
+        {
+            if (IsIdle) Context.Parent.Tell(new Passivate(PassivateSessionEntity.Instance));
+            else ResetIdleTimer();
+        });
         Command<SessionStatusChanged>(OnChildStatus);
         Command<SessionActor.SessionTurnCompleted>(turn => CaptureTranscript());
         Command<TranscriptRead>(OnTranscriptRead);
@@ -84,8 +93,10 @@ internal sealed class SessionEntity : ReceivePersistentActor
 
     public override string PersistenceId => "claude-session-" + _name;
 
-    public static Props Props(string name, ClaudeSessionsOptions node, IActorRef budget) =>
-        Akka.Actor.Props.Create(() => new SessionEntity(name, node, budget));
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(string name, ClaudeSessionsOptions node, IActorRef budget, TimeSpan? idleAfter) =>
+        Akka.Actor.Props.Create(() => new SessionEntity(name, node, budget, idleAfter));
 
     protected override void OnReplaySuccess()
     {
@@ -153,7 +164,9 @@ internal sealed class SessionEntity : ReceivePersistentActor
         _childGeneration++;
         _child = Context.ActorOf(SessionActor.Props(_name, options), "session-" + _childGeneration);
         Context.Watch(_child);
+        _status = SessionStatus.Initializing;
         _budget.Tell(new SessionBudget.Started(Self));
+        ResetIdleTimer();
     }
 
     private void Forward(object message)
@@ -171,17 +184,33 @@ internal sealed class SessionEntity : ReceivePersistentActor
             return;
         }
         _budget.Tell(new SessionBudget.Touched(Self));
+        ResetIdleTimer();
         _child.Forward(message);
+    }
+
+    // Idle passivation is the entity's own, not the shard's: the shard only sees messages, so it would passivate a
+    // session whose turn (or CLI start) outlasts the idle time. Here only a Ready session that saw nothing for the
+    // idle time passivates.
+    private bool IsIdle => _child is null || _status is SessionStatus.Ready or SessionStatus.Failed or SessionStatus.Stopped;
+
+    private void ResetIdleTimer()
+    {
+        if (_idleAfter is { } idle) Timers.StartSingleTimer("idle", IdleCheck.Instance, idle);
     }
 
     private void OnChildStatus(SessionStatusChanged changed)
     {
         if (!Sender.Equals(_child)) return;
         _status = changed.Status;
+        ResetIdleTimer();
         UpdateDirectory(passivated: false);
         if (changed.SessionId is { } id && id != _sessionId)
         {
-            Persist(new SessionIdRecordedEvent(id), e => StartNewTranscript(e.SessionId));
+            Persist(new SessionIdRecordedEvent(id), e =>
+            {
+                StartNewTranscript(e.SessionId);
+                UpdateDirectory(passivated: false);
+            });
         }
     }
 
@@ -369,6 +398,11 @@ internal sealed class SessionEntity : ReceivePersistentActor
         if (reply is null) return;
         var target = message is Query { ReplyTo: { } replyTo } ? replyTo : Sender;
         target.Tell(reply);
+    }
+
+    private sealed class IdleCheck
+    {
+        public static readonly IdleCheck Instance = new();
     }
 
     private sealed record TranscriptRead(string SessionId, long Offset, string Text, Exception? Error = null);

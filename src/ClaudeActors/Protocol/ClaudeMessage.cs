@@ -23,6 +23,7 @@ public abstract record ClaudeMessage
 public sealed record SystemMessage : ClaudeMessage
 {
     /// <inheritdoc />
+    [JsonIgnore]
     public override string Type => "system";
 
     /// <summary>The system subtype (<c>init</c>, <c>status</c>, <c>api_retry</c>, ...); unknown subtypes are kept as they are.</summary>
@@ -70,6 +71,7 @@ public sealed record McpServerStatus
 public sealed record AssistantMessage : ClaudeMessage
 {
     /// <inheritdoc />
+    [JsonIgnore]
     public override string Type => "assistant";
 
     /// <summary>The API message: id, model, content blocks, usage.</summary>
@@ -89,6 +91,7 @@ public sealed record AssistantMessage : ClaudeMessage
 public sealed record UserMessage : ClaudeMessage
 {
     /// <inheritdoc />
+    [JsonIgnore]
     public override string Type => "user";
 
     /// <summary>The user message: role and content blocks (a plain string arrives as one text block).</summary>
@@ -163,6 +166,7 @@ public sealed record Usage
 public sealed record ResultMessage : ClaudeMessage
 {
     /// <inheritdoc />
+    [JsonIgnore]
     public override string Type => "result";
 
     /// <summary><c>success</c>, <c>error_during_execution</c>, <c>error_max_turns</c>, <c>error_max_budget_usd</c>, ...</summary>
@@ -220,6 +224,7 @@ public sealed record ResultMessage : ClaudeMessage
 public sealed record StreamEventMessage : ClaudeMessage
 {
     /// <inheritdoc />
+    [JsonIgnore]
     public override string Type => "stream_event";
 
     /// <summary>The raw SSE event (<c>message_start</c>, <c>content_block_delta</c>, ...).</summary>
@@ -258,6 +263,7 @@ public sealed record StreamEventMessage : ClaudeMessage
 public sealed record ControlRequestMessage : ClaudeMessage
 {
     /// <inheritdoc />
+    [JsonIgnore]
     public override string Type => "control_request";
 
     /// <summary>The id the answer must carry.</summary>
@@ -275,6 +281,7 @@ public sealed record ControlRequestMessage : ClaudeMessage
 public sealed record ControlResponseMessage : ClaudeMessage
 {
     /// <inheritdoc />
+    [JsonIgnore]
     public override string Type => "control_response";
 
     /// <summary>The answer.</summary>
@@ -307,6 +314,7 @@ public sealed record ControlResponseBody
 public sealed record ControlCancelRequestMessage : ClaudeMessage
 {
     /// <inheritdoc />
+    [JsonIgnore]
     public override string Type => "control_cancel_request";
 
     /// <summary>The id of the request to drop.</summary>
@@ -324,6 +332,7 @@ public sealed record UnknownMessage : ClaudeMessage
     }
 
     /// <inheritdoc />
+    [JsonIgnore]
     public override string Type => WireType;
 
     /// <summary>The <c>type</c> field as written (empty when missing).</summary>

@@ -18,6 +18,7 @@ public abstract record ContentBlock
 public sealed record TextBlock : ContentBlock
 {
     /// <inheritdoc />
+    [JsonIgnore]
     public override string Type => "text";
 
     /// <summary>The text.</summary>
@@ -28,6 +29,7 @@ public sealed record TextBlock : ContentBlock
 public sealed record ThinkingBlock : ContentBlock
 {
     /// <inheritdoc />
+    [JsonIgnore]
     public override string Type => "thinking";
 
     /// <summary>The reasoning text.</summary>
@@ -41,6 +43,7 @@ public sealed record ThinkingBlock : ContentBlock
 public sealed record ToolUseBlock : ContentBlock
 {
     /// <inheritdoc />
+    [JsonIgnore]
     public override string Type => "tool_use";
 
     /// <summary>The tool use id that the matching <see cref="ToolResultBlock"/> refers to.</summary>
@@ -57,6 +60,7 @@ public sealed record ToolUseBlock : ContentBlock
 public sealed record ToolResultBlock : ContentBlock
 {
     /// <inheritdoc />
+    [JsonIgnore]
     public override string Type => "tool_result";
 
     /// <summary>The id of the tool use this answers.</summary>
@@ -97,6 +101,7 @@ public sealed record UnknownBlock : ContentBlock
     }
 
     /// <inheritdoc />
+    [JsonIgnore]
     public override string Type => WireType;
 
     /// <summary>The <c>type</c> field as written.</summary>

@@ -336,8 +336,6 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
         _log.Warning("Session {0} failed and stops: {1}", _name, failure);
         SetStatus(SessionStatus.Failed, failure);
         FailEverything(failure);
-        foreach (var waiter in _readyWaiters) waiter.Tell(new SessionStartFailed(failure));
-        _readyWaiters.Clear();
         Context.Stop(Self);
     }
 
@@ -386,6 +384,8 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
         _pendingControls.Clear();
         foreach (var deferred in _deferredControls) deferred.ReplyTo.Tell(new ControlResult(null, failure));
         _deferredControls.Clear();
+        foreach (var waiter in _readyWaiters) waiter.Tell(new SessionStartFailed(failure));
+        _readyWaiters.Clear();
     }
 
     private void SetStatus(SessionStatus status, SessionFailure? failure = null)
