@@ -7,6 +7,8 @@ var root = new RootCommand("claude-actors: runs Claude Code CLI sessions as supe
 {
     ChatCommand.Create(),
     NodeCommand.Create(),
+    SessionsCommand.Create(),
+    HistoryCommand.Create(),
 };
 
 var parsed = root.Parse(args);

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Akka.Actor;
 using ClaudeActors.Client;
+using ClaudeActors.Host.Configuration;
 using ClaudeActors.Sessions;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -78,6 +79,16 @@ internal static class ChatCommand
         {
             if (result.GetValueOrDefault<int?>() is <= 0) result.AddError("--timeout must be a positive number of seconds.");
         });
+        var join = new Option<string?>("--join", "-j")
+        {
+            Description = $"Join a running cluster through this seed node (akka.tcp://{NodeSettings.SystemName}@HOST:PORT) as a client node and chat " +
+                "with its session NAME (started there when it does not exist; it keeps running after the chat). Default: a session in this process.",
+            HelpName = "SEED_ADDRESS",
+        };
+        join.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<string?>() is { } seed && NodeSettings.SeedProblem(seed) is { } problem) result.AddError(problem);
+        });
         var verbose = new Option<bool>("--verbose", "-v")
         {
             Description = "Log at Debug level, the session actors' log included, and show the CLI's stderr on failures " +
@@ -89,7 +100,7 @@ internal static class ChatCommand
             "Input may be piped, one prompt per line. In the chat: /model NAME, /clear, /id, /interrupt, /help, /quit (or end of input). " +
             "Ctrl-C interrupts a reply; at the prompt it leaves.")
         {
-            name, model, systemPrompt, cwd, cliPath, resume, continueLast, permissionMode, timeout, verbose,
+            name, model, systemPrompt, cwd, cliPath, resume, continueLast, permissionMode, timeout, join, verbose,
         };
         command.SetAction((parse, _) =>
         {
@@ -109,12 +120,12 @@ internal static class ChatCommand
                 // Replies are printed as they are written.
                 IncludePartialMessages = true,
             };
-            return RunAsync(options, parse.GetValue(verbose));
+            return RunAsync(options, parse.GetValue(verbose), parse.GetValue(join));
         });
         return command;
     }
 
-    private static async Task<int> RunAsync(SessionOptions options, bool verbose)
+    private static async Task<int> RunAsync(SessionOptions options, bool verbose, string? join)
     {
         var console = new ChatConsole(verbose);
         var problems = options.Validate();
@@ -127,15 +138,26 @@ internal static class ChatCommand
         using var signals = new ChatSignals();
         // The chat reports every session failure itself, as one line; the session actors' own log (through Akka,
         // with stack traces) would repeat it, so it is shown only with --verbose.
-        var builder = verbose
-            ? HostBuilderExtensions.CreateNodeBuilder(LogLevel.Debug, handleSignals: false, akkaLogLevel: LogLevel.Debug)
-            : HostBuilderExtensions.CreateNodeBuilder(LogLevel.Warning, handleSignals: false, akkaLogLevel: LogLevel.None);
+        var builder = HostBuilderExtensions.CreateNodeBuilder(verbose ? LogLevel.Debug : LogLevel.Warning, handleSignals: false);
+        var akkaLogLevel = verbose ? LogLevel.Debug : LogLevel.None;
+        return join is null
+            ? await RunLocalAsync(builder, akkaLogLevel, options, signals, console)
+            : await RunJoinedAsync(builder, akkaLogLevel, join, options, signals, console);
+    }
+
+    /// <summary>
+    /// The default: a node of its own in local mode (no remoting, no journal: it starts in about a second), one
+    /// session under its supervisor, stopped with the chat.
+    /// </summary>
+    private static async Task<int> RunLocalAsync(HostApplicationBuilder builder, LogLevel akkaLogLevel, SessionOptions options, ChatSignals signals, ChatConsole console)
+    {
+        builder.Services.AddClaudeActorsNode(akkaLogLevel, HostBuilderExtensions.LocalSessions);
         using var host = builder.Build();
         await host.StartAsync(CancellationToken.None);
         try
         {
             var system = host.Services.GetRequiredService<ActorSystem>();
-            var (session, startExit) = await StartSessionAsync(system, options, signals, console);
+            var (session, startExit) = await StartSessionAsync(ct => ClaudeSession.StartAsync(system, options, ct), options, remote: false, signals, console);
             if (session is null) return startExit;
             try
             {
@@ -152,12 +174,52 @@ internal static class ChatCommand
         }
     }
 
+    /// <summary>
+    /// <c>--join</c>: a client node of a running cluster (no roles: the session runs on a node with the sessions
+    /// role) chatting with the named session, which is started if it does not exist and left running afterwards.
+    /// </summary>
+    private static async Task<int> RunJoinedAsync(HostApplicationBuilder builder, LogLevel akkaLogLevel, string seed, SessionOptions options, ChatSignals signals, ChatConsole console)
+    {
+        ClientNode node;
+        try
+        {
+            node = await ClientNode.JoinAsync(builder, NodeConfiguration.ForClient(builder.Configuration, [seed], hostname: null), akkaLogLevel, signals.Leaving);
+        }
+        catch (ClusterUnreachableException ex)
+        {
+            console.Error(ex.Message);
+            return ExitCodes.ClusterUnreachable;
+        }
+        catch (OperationCanceledException) when (signals.Leaving.IsCancellationRequested)
+        {
+            return signals.ExitCode;
+        }
+        catch (InvalidOperationException ex)
+        {
+            console.Error("invalid settings: " + ex.Message);
+            return ExitCodes.Usage;
+        }
+        await using (node)
+        {
+            var (session, startExit) = await StartSessionAsync(ct => node.Sessions.StartAsync(options, returnExisting: true, ct), options, remote: true, signals, console);
+            if (session is null) return startExit;
+            var exit = await new ChatLoop(session, signals, console).RunAsync();
+            if (console.Interactive) console.Note($"session '{session.Name}' keeps running on the cluster.");
+            return exit;
+        }
+    }
+
     private static async Task<(ClaudeSession? Session, int ExitCode)> StartSessionAsync(
-        ActorSystem system, SessionOptions options, ChatSignals signals, ChatConsole console)
+        Func<CancellationToken, Task<ClaudeSession>> start, SessionOptions options, bool remote, ChatSignals signals, ChatConsole console)
     {
         try
         {
-            return (await ClaudeSession.StartAsync(system, options, signals.Leaving), ExitCodes.Ok);
+            return (await start(signals.Leaving), ExitCodes.Ok);
+        }
+        catch (CliNotFoundException ex) when (remote)
+        {
+            console.Error("the node that runs the session has no claude CLI: " + ex.Failure.Message);
+            return (null, ExitCodes.CliNotFound);
         }
         catch (CliNotFoundException)
         {

@@ -50,7 +50,7 @@ internal static class NodeCommand
         };
         var dataDir = new Option<string?>("--data-dir")
         {
-            Description = $"Where the SQLite journal ({PersistenceSettings.SqliteFileName}) lives (ClaudeActors:Node:DataDirectory). Default: {NodeSettings.DefaultDataDirectory}.",
+            Description = $"Where the SQLite journal ({PersistenceSettings.SqliteFileName}) lives (ClaudeActors:Node:DataDirectory). Default: $XDG_DATA_HOME/claude-actors (~/.local/share/claude-actors; %LOCALAPPDATA%\\claude-actors on Windows).",
             HelpName = "DIR",
         };
         var persistence = new Option<string?>("--persistence")
@@ -141,7 +141,7 @@ internal static class NodeCommand
         var level = verbose ? LogLevel.Debug : LogLevel.Information;
         var builder = HostBuilderExtensions.CreateNodeBuilder(level, handleSignals: true);
 
-        NodeConfiguration config;
+        NodeConfiguration config = null!;
         string? connectionString;
         try
         {

@@ -1,4 +1,7 @@
+using Akka;
+using Akka.Actor;
 using Akka.Cluster.Hosting;
+using Akka.Cluster.Sharding;
 using Akka.Cluster.Hosting.SBR;
 using Akka.Hosting;
 using Akka.Persistence.Sql.Hosting;
@@ -106,7 +109,7 @@ internal static class ClusterNodeBuilder
         {
             HostName = node.Hostname,
             Port = node.Port,
-            PublicHostName = string.IsNullOrWhiteSpace(node.PublicHostname) ? null : node.PublicHostname,
+            PublicHostName = node.EffectivePublicHostname,
         });
         builder.WithClustering(new ClusterOptions
         {

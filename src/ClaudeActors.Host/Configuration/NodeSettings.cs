@@ -38,6 +38,15 @@ internal sealed class NodeSettings
     /// <summary>The folder of the SQLite journal (<c>claude-actors.db</c>); default <see cref="DefaultDataDirectory"/>.</summary>
     public string? DataDirectory { get; set; }
 
+    /// <summary>
+    /// The host name advertised to the cluster: <see cref="PublicHostname"/>; else, when the node binds every
+    /// interface (<c>0.0.0.0</c>, <c>::</c>), the machine's host name (a node cannot be reached at 0.0.0.0); else null (= <see cref="Hostname"/>).
+    /// </summary>
+    public string? EffectivePublicHostname =>
+        !string.IsNullOrWhiteSpace(PublicHostname) ? PublicHostname.Trim()
+        : Hostname.Trim() is "0.0.0.0" or "::" or "[::]" ? System.Net.Dns.GetHostName()
+        : null;
+
     public IReadOnlyList<string> EffectiveSeedNodes =>
         (SeedNodes ?? []).Where(s => !string.IsNullOrWhiteSpace(s)).Select(s => s.Trim()).ToList();
 

@@ -102,6 +102,16 @@ public sealed class ClusterSessionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_turn_longer_than_the_idle_time_is_not_cut_off()
+    {
+        var node = await Node(TestPaths.FakeCli, options: new ClaudeClusterOptions { PassivateIdleAfter = TimeSpan.FromSeconds(1) });
+        var session = await node.Sessions.StartAsync(new SessionOptions { Name = "long-turn" });
+        // Ten chunks 400 ms apart: four idle periods pass while the turn runs.
+        Assert.Equal("still going", await session.FinalTextAsync("[slow:400] Say exactly: still going"));
+        Assert.Equal(0, (await session.GetInfoAsync()).RestartCount);
+    }
+
+    [Fact]
     public async Task The_live_cli_cap_passivates_the_least_recently_used_sessions()
     {
         var node = await Node(TestPaths.FakeCli, options: new ClaudeClusterOptions { MaxLiveCliProcesses = 2 });

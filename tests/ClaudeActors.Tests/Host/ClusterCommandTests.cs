@@ -1,0 +1,108 @@
+using System.Text.RegularExpressions;
+using ClaudeActors.Tests.Infrastructure;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace ClaudeActors.Tests.CommandLine;
+
+/// <summary>
+/// <c>claude-actors node</c> in cluster mode (a cluster of one on a random port, SQLite journal in a temp dir,
+/// the fake CLI) driven by the operator commands and <c>chat --join</c>, each its own process as an operator
+/// would run them.
+/// </summary>
+public sealed class ClusterCommandTests(ITestOutputHelper output) : IDisposable
+{
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(20);
+    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(15);
+
+    private readonly CliSandbox _sandbox = new();
+
+    public void Dispose() => _sandbox.Dispose();
+
+    private NodeProcess StartNode(params (string Key, string Value)[] environment)
+    {
+        var env = new Dictionary<string, string>
+        {
+            ["ClaudeActors__Defaults__CliPath"] = TestPaths.FakeCli,
+            ["ClaudeActors__Defaults__WorkingDirectory"] = _sandbox.WorkDir,
+        };
+        foreach (var (key, value) in environment) env[key] = value;
+        return NodeProcess.Start(_sandbox, ["--port", "0", "--data-dir", Path.Combine(_sandbox.Root, "data")], env, output);
+    }
+
+    private Task<HostRun> Run(params string[] arguments) => HostProcess.RunAsync(_sandbox, arguments, output);
+
+    [Fact]
+    public async Task Sessions_commands_start_list_and_stop_sessions_of_a_running_node()
+    {
+        await using var node = StartNode(("ClaudeActors__Sessions__0__Name", "alpha"));
+        var seed = await node.WaitUntilStartedAsync(StartTimeout);
+        Assert.Contains("persistence Sqlite (" + Path.Combine(_sandbox.Root, "data", "claude-actors.db") + ")", node.Log);
+
+        var start = await Run("sessions", "start", "beta", "--seed", seed);
+        Assert.True(start.ExitCode == 0, start.Stderr);
+        Assert.Contains("beta", start.Stdout);
+        // The session was journaled in the node's SQLite file.
+        Assert.True(File.Exists(Path.Combine(_sandbox.Root, "data", "claude-actors.db")));
+
+        var list = await Run("sessions", "list", "--seed", seed);
+        Assert.True(list.ExitCode == 0, list.Stderr);
+        Assert.Matches(@"\balpha\b.*" + Regex.Escape(seed), list.Stdout);
+        Assert.Matches(@"\bbeta\b.*" + Regex.Escape(seed), list.Stdout);
+
+        var stop = await Run("sessions", "stop", "beta", "--seed", seed);
+        Assert.True(stop.ExitCode == 0, stop.Stderr);
+
+        var after = await Run("sessions", "list", "--seed", seed);
+        Assert.True(after.ExitCode == 0, after.Stderr);
+        Assert.Contains("alpha", after.Stdout);
+        Assert.DoesNotContain("beta", after.Stdout);
+
+        Assert.Equal(0, await node.TerminateAsync(StopTimeout));
+        Assert.True(await ProcessTable.WaitUntilAsync(() => _sandbox.LiveProcesses().Count == 0, TimeSpan.FromSeconds(5)),
+            "a process of the sandbox outlived the node: " + string.Join(", ", _sandbox.LiveProcesses()));
+    }
+
+    [Fact]
+    public async Task Chat_joins_a_running_node_and_talks_to_its_named_session_which_keeps_its_context()
+    {
+        await using var node = StartNode();
+        var seed = await node.WaitUntilStartedAsync(StartTimeout);
+
+        var first = await HostProcess.RunAsync(_sandbox, ["chat", "ann", "--join", seed], output, "My name is Ann\n/quit\n");
+        Assert.True(first.ExitCode == 0, first.Stderr);
+        Assert.Contains("Nice to meet you, Ann.", first.Stdout);
+
+        // A second chat finds the same session (it kept running on the node) and its conversation.
+        var second = await HostProcess.RunAsync(_sandbox, ["chat", "ann", "--join", seed], output, "What is my name?\n/quit\n");
+        Assert.True(second.ExitCode == 0, second.Stderr);
+        Assert.Contains("Your name is Ann!", second.Stdout);
+
+        Assert.Equal(0, await node.TerminateAsync(StopTimeout));
+        Assert.True(await ProcessTable.WaitUntilAsync(() => _sandbox.LiveProcesses().Count == 0, TimeSpan.FromSeconds(5)));
+    }
+
+    [Fact]
+    public async Task Sessions_list_without_a_cluster_at_the_seed_fails_with_one_line()
+    {
+        var run = await HostProcess.RunAsync(_sandbox, ["sessions", "list", "--seed", "akka.tcp://claude-actors@127.0.0.1:1"], output,
+            timeout: TimeSpan.FromSeconds(30));
+
+        Assert.Equal(7, run.ExitCode);
+        var line = Assert.Single(run.StderrLines);
+        Assert.StartsWith("error: no cluster answered at akka.tcp://claude-actors@127.0.0.1:1", line);
+        Assert.Equal("", run.Stdout);
+        Assert.True(run.Elapsed < TimeSpan.FromSeconds(25), $"took {run.Elapsed}");
+    }
+
+    [Theory]
+    [InlineData("not-an-address", "is not an address")]
+    [InlineData("akka.tcp://other@127.0.0.1:4053", "names the actor system 'other'")]
+    public async Task Sessions_with_an_invalid_seed_fails_at_once_with_code_2(string seed, string message)
+    {
+        var run = await Run("sessions", "list", "--seed", seed);
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains(message, Assert.Single(run.StderrLines));
+    }
+}
