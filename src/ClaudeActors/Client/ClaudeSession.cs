@@ -25,15 +25,18 @@ public sealed class ClaudeSession : IAsyncDisposable
 {
     private const int AckWindow = 256;
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(90);
+    private static readonly TimeSpan ReplyGrace = TimeSpan.FromSeconds(15);
     private readonly ActorSystem _system;
     private readonly bool _sharded;
+    private readonly TimeSpan _queryTimeout;
 
-    private ClaudeSession(ActorSystem system, string name, IActorRef actor, bool sharded = false)
+    private ClaudeSession(ActorSystem system, string name, IActorRef actor, bool sharded = false, TimeSpan? queryTimeout = null)
     {
         _system = system;
         Name = name;
         Actor = actor;
         _sharded = sharded;
+        _queryTimeout = queryTimeout ?? SessionOptions.DefaultTimeout;
     }
 
     /// <summary>The session's name.</summary>
@@ -58,7 +61,7 @@ public sealed class ClaudeSession : IAsyncDisposable
             SessionStartRejected r => throw r.Failure.ToException(),
             _ => throw new InvalidOperationException("Unexpected reply " + reply.GetType().Name),
         };
-        var session = new ClaudeSession(system, started.Name, started.Session);
+        var session = new ClaudeSession(system, started.Name, started.Session, queryTimeout: options.Timeout);
         try
         {
             await session.WaitUntilReadyAsync(options.ControlTimeout + TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
@@ -72,7 +75,8 @@ public sealed class ClaudeSession : IAsyncDisposable
     }
 
     /// <summary>A named session of the cluster, reached through the session shard region (or its proxy) from any node.</summary>
-    public static ClaudeSession ForSharded(ActorSystem system, string name, IActorRef region) => new(system, name, region, sharded: true);
+    public static ClaudeSession ForSharded(ActorSystem system, string name, IActorRef region, TimeSpan? queryTimeout = null) =>
+        new(system, name, region, sharded: true, queryTimeout);
 
     private object Envelope(object message) => _sharded ? new Akka.Cluster.Sharding.ShardingEnvelope(Name, message) : message;
 
@@ -116,11 +120,27 @@ public sealed class ClaudeSession : IAsyncDisposable
         var query = new Query(prompt) { Timeout = options?.Timeout, ReplyTo = receiver, AckWindow = AckWindow };
         var finished = false;
         var consumed = 0;
+        // The session ends every query it receives within its timeout; this guard covers a query that never reached
+        // a session (e.g. sent to the shard of a node that died), so the caller is never left waiting forever.
+        var guard = (options?.Timeout ?? _queryTimeout) + ReplyGrace;
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(guard);
         Send(query, receiver);
         try
         {
-            await foreach (var item in channel.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            while (true)
             {
+                object item;
+                try
+                {
+                    if (!await channel.Reader.WaitToReadAsync(deadline.Token).ConfigureAwait(false)) break;
+                    item = await channel.Reader.ReadAsync(deadline.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    throw new QueryTimeoutException(new SessionFailure(FailureKind.Timeout,
+                        $"Session '{Name}' sent no end to the query within {guard}."));
+                }
                 switch (item)
                 {
                     case QueryMessage message:

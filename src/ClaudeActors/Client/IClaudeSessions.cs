@@ -51,7 +51,7 @@ public sealed class ClaudeSessionsClient(ActorSystem system) : IClaudeSessions
         var name = options.Name ?? throw new InvalidSessionOptionsException(["a cluster session needs a name (it is the entity id)."]);
         var reply = await region.Ask<object>(new Akka.Cluster.Sharding.ShardingEnvelope(name, new Cluster.CreateSessionEntity(options, returnExisting)), AskTimeout, cancellationToken).ConfigureAwait(false);
         if (reply is Cluster.SessionEntityRejected rejected) throw rejected.Failure.ToException();
-        var session = ClaudeSession.ForSharded(system, name, region);
+        var session = ClaudeSession.ForSharded(system, name, region, options.Timeout);
         await session.WaitUntilReadyAsync(options.ControlTimeout + TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
         return session;
     }

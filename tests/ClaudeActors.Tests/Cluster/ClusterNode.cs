@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Cluster.Hosting;
+using Akka.Cluster.Hosting.SBR;
 using Akka.Hosting;
 using Akka.Persistence.Sql.Hosting;
 using Akka.Remote.Hosting;
@@ -33,20 +34,28 @@ internal sealed class ClusterNode : IAsyncDisposable
 
     /// <summary>Starts a node; joins <paramref name="seed"/> (or forms a cluster of one) and waits until it is Up.</summary>
     public static async Task<ClusterNode> StartAsync(CliSandbox sandbox, string journalFile, string cliPath, ClusterNode? seed = null,
-        ClaudeClusterOptions? cluster = null, string? workingDirectory = null, string? postgres = null)
+        ClaudeClusterOptions? cluster = null, string? workingDirectory = null, string? postgres = null, string? seedAddress = null,
+        string systemName = "claude-cluster-test")
     {
         var sessions = new ClaudeSessionsOptions
         {
             Defaults = new() { CliPath = cliPath, Environment = sandbox.Environment, WorkingDirectory = workingDirectory ?? sandbox.WorkDir },
         };
-        var seedAddress = seed?.Address;
+        seedAddress ??= seed?.Address;
         var host = Host.CreateDefaultBuilder()
             .ConfigureLogging(l => l.ClearProviders())
             .ConfigureServices(services =>
             {
-                services.AddAkka("claude-cluster-test", (builder, _) => builder
+                services.AddAkka(systemName, (builder, _) => builder
                     .WithRemoting("127.0.0.1", 0)
-                    .WithClustering(new ClusterOptions { Roles = ["sessions"], SeedNodes = seedAddress is null ? [] : [seedAddress] })
+                    .WithClustering(new ClusterOptions
+                    {
+                        Roles = cluster?.HostSessions == false ? [] : ["sessions"],
+                        SeedNodes = seedAddress is null ? [] : [seedAddress],
+                        // The same downing policy as the host (src/ClaudeActors.Host and akka.hocon): every node must agree.
+                        SplitBrainResolver = new KeepMajorityOption { Role = "sessions" },
+                    })
+                    .AddHocon("akka.cluster.split-brain-resolver.stable-after = 7s", HoconAddMode.Prepend)
                     .WithSqlPersistence(postgres ?? $"Data Source={journalFile}", postgres is null ? ProviderName.SQLiteMS : ProviderName.PostgreSQL15, autoInitialize: true)
                     .WithClaudeSessionsCluster(sessions, cluster ?? new ClaudeClusterOptions())
                     .AddStartup(async (system, _) =>
