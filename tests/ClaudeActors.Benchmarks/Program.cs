@@ -1,6 +1,9 @@
 // A plain benchmark harness (not part of the test run). Usage:
-//   dotnet run -c Release --project tests/ClaudeActors.Benchmarks -- [all|turn|start|parse] [--iterations N]
-// Everything runs on loopback against a FakeMessagesApi; every CLI it starts is killed before it exits.
+//   dotnet run -c Release --project tests/ClaudeActors.Benchmarks -- [all|turn|start|parse|cluster] [--iterations N]
+//     cluster options: [--sessions N] [--seconds S] [--passivated K] [--live K] [--loss-runs R] [--only throughput|passivated|live|loss]
+//     (the memory benchmarks run in a child process of their own, started with --child, for a clean managed heap)
+// Everything runs on loopback against a FakeMessagesApi (turn, start) or the fake CLI (cluster); every CLI it starts
+// is killed before it exits.
 using System.Diagnostics;
 using Process = System.Diagnostics.Process;
 using Akka.Actor;
@@ -9,25 +12,57 @@ using ClaudeActors.Testing;
 
 var command = "all";
 int? iterations = null;
+var cluster = new ClusterBenchmarks.Settings();
+string? only = null;
+var child = false;
 for (var i = 0; i < args.Length; i++)
 {
     switch (args[i])
     {
-        case "all" or "turn" or "start" or "parse":
+        case "all" or "turn" or "start" or "parse" or "cluster":
             command = args[i];
             break;
         case "--iterations" or "-n" when i + 1 < args.Length && int.TryParse(args[i + 1], out var n) && n > 0:
             iterations = n;
             i++;
             break;
+        case "--sessions" when i + 1 < args.Length && int.TryParse(args[i + 1], out var v) && v > 0:
+            cluster = cluster with { Sessions = v };
+            i++;
+            break;
+        case "--seconds" when i + 1 < args.Length && int.TryParse(args[i + 1], out var v) && v > 0:
+            cluster = cluster with { Seconds = v };
+            i++;
+            break;
+        case "--passivated" when i + 1 < args.Length && int.TryParse(args[i + 1], out var v) && v > 0:
+            cluster = cluster with { PassivatedTarget = v, PassivatedCheckpoint = Math.Min(cluster.PassivatedCheckpoint, v) };
+            i++;
+            break;
+        case "--live" when i + 1 < args.Length && int.TryParse(args[i + 1], out var v) && v > 0:
+            cluster = cluster with { Live = v };
+            i++;
+            break;
+        case "--loss-runs" when i + 1 < args.Length && int.TryParse(args[i + 1], out var v) && v > 0:
+            cluster = cluster with { LossRuns = v };
+            i++;
+            break;
+        case "--only" when i + 1 < args.Length && args[i + 1] is "throughput" or "passivated" or "live" or "loss":
+            only = args[i + 1];
+            i++;
+            break;
+        case "--child":
+            child = true;
+            break;
         default:
-            Console.Error.WriteLine("usage: ClaudeActors.Benchmarks [all|turn|start|parse] [--iterations N]");
+            Console.Error.WriteLine("usage: ClaudeActors.Benchmarks [all|turn|start|parse|cluster] [--iterations N] " +
+                                    "[--sessions N] [--seconds S] [--passivated K] [--live K] [--loss-runs R] [--only throughput|passivated|live|loss]");
             return 2;
     }
 }
 
-// Bounded: the whole run is cancelled after 20 minutes, or on Ctrl+C.
-using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(20));
+// Bounded: the whole run is cancelled after 20 minutes (45 with the cluster group, whose every benchmark also has its
+// own 5-minute bound), or on Ctrl+C.
+using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(command is "all" or "cluster" ? 45 : 20));
 Console.CancelKeyPress += (_, e) =>
 {
     e.Cancel = true;
@@ -69,10 +104,13 @@ try
             await system.Terminate().WaitAsync(TimeSpan.FromSeconds(30));
         }
     }
+
+    if (command is "all" or "cluster")
+        rows.AddRange(await ClusterBenchmarks.RunAsync(cluster, only, child, cts.Token));
 }
 catch (OperationCanceledException) when (cts.IsCancellationRequested)
 {
-    Console.Error.WriteLine("Cancelled (Ctrl+C or the 20-minute bound).");
+    Console.Error.WriteLine("Cancelled (Ctrl+C or the time bound).");
     BenchSandbox.KillAllNow();
     return 1;
 }
@@ -81,6 +119,13 @@ catch (Exception ex)
     Console.Error.WriteLine("Benchmark failed: " + ex);
     BenchSandbox.KillAllNow();
     return 1;
+}
+
+if (child)
+{
+    // For the parent (ClusterBenchmarks.InChildProcessAsync): one machine-readable line per row.
+    foreach (var row in rows) Console.WriteLine($"##ROW\t{row.Benchmark}\t{row.Figure}\t{row.Load}");
+    return 0;
 }
 
 Console.WriteLine();

@@ -13,6 +13,13 @@ internal static class BenchPaths
 
     public static string Fixtures => Path.Combine(RepoRoot, "tests", "ClaudeActors.Tests", "Fixtures");
 
+    /// <summary>
+    /// The fake CLI of tests/ClaudeActors.FakeCli, built with this harness's configuration (the output folder is
+    /// .../bin/&lt;Configuration&gt;/net10.0/); the project reference builds it alongside.
+    /// </summary>
+    public static string FakeCli => Path.Combine(RepoRoot, "tests", "ClaudeActors.FakeCli", "bin",
+        new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name, "net10.0", "fake-claude");
+
     private static string FindRepoRoot()
     {
         foreach (var start in new[] { AppContext.BaseDirectory, Directory.GetCurrentDirectory() })
