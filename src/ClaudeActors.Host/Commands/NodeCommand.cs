@@ -91,11 +91,28 @@ internal static class NodeCommand
         {
             Description = "Log at Debug level (default: Information). Logs go to stderr.",
         };
+        var healthPort = new Option<int?>("--health-port")
+        {
+            Description = "Serve /healthz/live and /healthz/ready (cluster member Up, journal reachable, claude CLI found) on this port. Default: off.",
+            HelpName = "PORT",
+        };
+        var healthHost = new Option<string>("--health-host")
+        {
+            Description = "The address the health endpoint binds (default 127.0.0.1; 0.0.0.0 in a container for Kubernetes probes).",
+            HelpName = "HOST",
+            DefaultValueFactory = _ => "127.0.0.1",
+        };
+        var otel = new Option<string?>("--otel")
+        {
+            Description = "Export ClaudeActors metrics and traces: console, or otlp (OTEL_EXPORTER_OTLP_ENDPOINT). Default: none.",
+        };
+        otel.AcceptOnlyFromAmong("none", "console", "otlp");
         var command = new Command("node",
             "Run a cluster node until Ctrl-C or SIGTERM. Alone it forms a cluster of one on 127.0.0.1:4053 with a SQLite journal; " +
             "with --seed it joins a cluster. Settings: appsettings.json, then ClaudeActors__... environment variables, then these flags.")
         {
             hostname, publicHostname, port, seeds, roles, dataDir, persistence, connectionString, idleTimeout, maxCli, cliPath, verbose,
+            healthPort, healthHost, otel,
         };
         command.SetAction((parse, cancellationToken) =>
         {
@@ -103,7 +120,7 @@ internal static class NodeCommand
                 parse.GetValue(hostname), parse.GetValue(publicHostname), parse.GetValue(port), parse.GetValue(seeds), parse.GetValue(roles),
                 parse.GetValue(dataDir), parse.GetValue(persistence), parse.GetValue(connectionString), parse.GetValue(idleTimeout),
                 parse.GetValue(maxCli), parse.GetValue(cliPath));
-            return RunAsync(overrides, parse.GetValue(verbose), cancellationToken);
+            return RunAsync(overrides, parse.GetValue(verbose), parse.GetValue(healthPort), parse.GetValue(healthHost)!, parse.GetValue(otel), cancellationToken);
         });
         return command;
     }
@@ -135,7 +152,8 @@ internal static class NodeCommand
         }
     }
 
-    private static async Task<int> RunAsync(NodeOverrides overrides, bool verbose, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(NodeOverrides overrides, bool verbose, int? healthPort, string healthHost, string? otel,
+        CancellationToken cancellationToken)
     {
         // A node is a long-running service: unlike the chat, its Information lines ("node started") are its output.
         var level = verbose ? LogLevel.Debug : LogLevel.Information;
@@ -168,6 +186,8 @@ internal static class NodeCommand
         }
 
         builder.Services.AddClaudeActorsNode(level, akka => akka.WithClaudeActorsCluster(config, connectionString));
+        builder.Services.AddNodeTelemetry(otel);
+        if (healthPort is { } hp and > 0) builder.Services.AddNodeHealth(healthHost, hp, config, connectionString);
         using var host = builder.Build();
         var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ClaudeActors.Host.Node");
         var storage = connectionString is not null && config.Persistence is { } persistence ? persistence.Describe(connectionString) : "none (no sessions hosted here)";
