@@ -187,11 +187,12 @@ internal static class SessionsCommand
             return ExitCodes.Ok;
         }
         var table = new Table().Border(TableBorder.Rounded)
-            .AddColumns("name", "node", "status", "session id", "passivated", "last update");
+            .AddColumns("name", "node", "status", "session id", "model", "turns", "cost", "passivated", "last activity");
         foreach (var e in entries)
         {
             table.AddRow(
                 Markup.Escape(e.Name), Markup.Escape(e.Node), e.Status.ToString(), Markup.Escape(e.SessionId ?? "-"),
+                Markup.Escape(e.Model ?? "-"), e.Turns.ToString(CultureInfo.InvariantCulture), "$" + e.CostUsd.ToString("0.0000", CultureInfo.InvariantCulture),
                 e.Passivated ? "yes" : "no", e.UpdatedAt.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture));
         }
         OperatorConsole.CreateOutput().Write(table);

@@ -166,7 +166,7 @@ public sealed class ClaudeSession : IAsyncDisposable
         {
             if (!finished)
             {
-                Send(new Interrupt(query.QueryId));
+                Send(new CancelQuery(query.QueryId));
                 _system.Stop(receiver);
             }
         }

@@ -21,7 +21,7 @@ internal sealed class ClaudeActorsSerializer : SerializerWithStringManifest
     internal static readonly IReadOnlyDictionary<string, Type> Manifests = new Dictionary<string, Type>
     {
         ["q"] = typeof(Query), ["qm"] = typeof(QueryMessage), ["qc"] = typeof(QueryCompleted), ["qf"] = typeof(QueryFailed),
-        ["qa"] = typeof(QueryAck), ["int"] = typeof(Interrupt), ["sm"] = typeof(SetModel), ["spm"] = typeof(SetPermissionMode),
+        ["qa"] = typeof(QueryAck), ["qx"] = typeof(CancelQuery), ["int"] = typeof(Interrupt), ["sm"] = typeof(SetModel), ["spm"] = typeof(SetPermissionMode),
         ["mcp"] = typeof(GetMcpStatus), ["rw"] = typeof(RewindFiles), ["cr"] = typeof(ControlResult), ["gsi"] = typeof(GetServerInfo),
         ["gid"] = typeof(GetSessionId), ["sid"] = typeof(SessionIdReply), ["gc"] = typeof(GetConversation), ["cres"] = typeof(ConversationResult),
         ["ginfo"] = typeof(GetSessionInfo), ["ar"] = typeof(AwaitReady), ["ssf"] = typeof(SessionStartFailed), ["clr"] = typeof(ClearSession),

@@ -39,6 +39,9 @@ internal sealed class SessionEntity : ReceivePersistentActor, IWithTimers
     private IActorRef? _terminateRequester;
     private bool _passivating;
     private bool _captureRunning;
+    private string? _model;
+    private int _turns;
+    private decimal _cost;
 
     public SessionEntity(string name, ClaudeSessionsOptions node, IActorRef budget, TimeSpan? idleAfter)
     {
@@ -78,7 +81,13 @@ internal sealed class SessionEntity : ReceivePersistentActor, IWithTimers
             else ResetIdleTimer();
         });
         Command<SessionStatusChanged>(OnChildStatus);
-        Command<SessionActor.SessionTurnCompleted>(turn => CaptureTranscript());
+        Command<SessionActor.SessionTurnCompleted>(turn =>
+        {
+            _turns++;
+            _cost += turn.CostUsd ?? 0;
+            UpdateDirectory(passivated: false);
+            CaptureTranscript();
+        });
         Command<TranscriptRead>(OnTranscriptRead);
         Command<Terminated>(OnTerminated);
         Command<SaveSnapshotSuccess>(success => DeleteSnapshots(new SnapshotSelectionCriteria(success.Metadata.SequenceNr - 1)));
@@ -202,6 +211,7 @@ internal sealed class SessionEntity : ReceivePersistentActor, IWithTimers
     {
         if (!Sender.Equals(_child)) return;
         _status = changed.Status;
+        _model = changed.Model ?? _model;
         ResetIdleTimer();
         UpdateDirectory(passivated: false);
         if (changed.SessionId is { } id && id != _sessionId)
@@ -361,7 +371,8 @@ internal sealed class SessionEntity : ReceivePersistentActor, IWithTimers
 
     private void UpdateDirectory(bool passivated)
     {
-        var entry = new SessionDirectoryEntry(_name, Akka.Cluster.Cluster.Get(Context.System).SelfAddress.ToString(), _status, _sessionId, passivated, DateTimeOffset.UtcNow);
+        var entry = new SessionDirectoryEntry(_name, Akka.Cluster.Cluster.Get(Context.System).SelfAddress.ToString(), _status, _sessionId,
+            passivated, DateTimeOffset.UtcNow, _model, _turns, _cost);
         var node = Akka.Cluster.Cluster.Get(Context.System);
         DistributedData.Get(Context.System).Replicator.Tell(Dsl.Update(SessionDirectory.Key, LWWDictionary<string, SessionDirectoryEntry>.Empty,
             WriteLocal.Instance, map => map.SetItem(node, _name, entry)));

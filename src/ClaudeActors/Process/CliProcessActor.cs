@@ -24,7 +24,7 @@ internal sealed class CliProcessActor : ReceiveActor, IWithTimers
     private readonly CliLaunchSpec _spec;
     private readonly int _maxLineBytes;
     private readonly ILoggingAdapter _log = Context.GetLogger();
-    private readonly StderrTail _stderr = new();
+    private readonly StderrTail _stderr;
     private readonly Channel<byte[]> _stdin = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource _io = new();
     private readonly string[] _secrets;
@@ -46,6 +46,8 @@ internal sealed class CliProcessActor : ReceiveActor, IWithTimers
         _spec = spec;
         _maxLineBytes = maxLineBytes;
         _secrets = spec.SecretValues.Concat(Redaction.AmbientSecrets()).Distinct().ToArray();
+        var secrets = _secrets;
+        _stderr = new StderrTail(text => Redaction.Redact(text, secrets));
         Starting();
     }
 
@@ -195,6 +197,7 @@ internal sealed class CliProcessActor : ReceiveActor, IWithTimers
         var stdout = process.StandardOutput.BaseStream;
         var maxLine = _maxLineBytes;
         var readBuffer = new byte[64 * 1024];
+        var secrets = _secrets;
         var (killSwitch, _) = Source.UnfoldResourceAsync<ByteString, Stream>(
                 () => Task.FromResult(stdout),
                 async stream =>
@@ -205,7 +208,7 @@ internal sealed class CliProcessActor : ReceiveActor, IWithTimers
                 _ => Task.FromResult(Akka.Done.Instance))
             .ViaMaterialized(KillSwitches.Single<ByteString>(), Keep.Right)
             .Via(new LineFraming(maxLine))
-            .Select(ToOutput)
+            .Select(line => ToOutput(line, secrets))
             .ToMaterialized(
                 Sink.ActorRefWithAck<FramedOutput>(self, StreamInit.Instance, StreamAck.Instance, new StdoutCompleted(null), ex => new StdoutCompleted(ex)),
                 Keep.Both)
@@ -213,10 +216,9 @@ internal sealed class CliProcessActor : ReceiveActor, IWithTimers
         _stdoutKillSwitch = killSwitch;
 
         var log = _log;
-        var secrets = _secrets;
         _ = _stderr.DrainAsync(process.StandardError, line =>
         {
-            if (log.IsDebugEnabled) log.Debug("claude stderr: {0}", Redaction.Redact(line, secrets));
+            if (log.IsDebugEnabled) log.Debug("claude stderr: {0}", line);
         }, _io.Token);
 
         _ = WriteStdinAsync(process.StandardInput.BaseStream, self, _io.Token);
@@ -226,13 +228,15 @@ internal sealed class CliProcessActor : ReceiveActor, IWithTimers
             TaskContinuationOptions.ExecuteSynchronously);
     }
 
-    private static FramedOutput ToOutput(FramedLine line)
+    // A line that is not a protocol message is quoted in error reports: secrets are masked before it leaves here.
+    private static FramedOutput ToOutput(FramedLine line, string[] secrets)
     {
         if (line.IsOversized)
-            return new FramedOutput(new CliMalformedLine("line longer than the limit, dropped", line.OversizedLength, ""));
+            return new FramedOutput(new CliMalformedLine("line longer than the limit, dropped", line.OversizedLength, "", Oversized: true));
         var parsed = MessageParser.Parse(line.Bytes);
         if (parsed.IsSuccess) return new FramedOutput(new CliOutput(parsed.Message!));
-        var preview = Encoding.UTF8.GetString(line.Bytes!, 0, Math.Min(line.Bytes!.Length, 120));
+        var preview = Redaction.Redact(Encoding.UTF8.GetString(line.Bytes!, 0, Math.Min(line.Bytes!.Length, 1024)), secrets);
+        if (preview.Length > 120) preview = preview[..120];
         return new FramedOutput(new CliMalformedLine(parsed.Error ?? "unparseable", line.Bytes!.Length, preview));
     }
 

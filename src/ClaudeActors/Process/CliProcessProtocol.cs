@@ -20,7 +20,7 @@ internal sealed record CliStarted(int ProcessId);
 internal sealed record CliOutput(ClaudeMessage Message);
 
 /// <summary>A stdout line that was not a protocol message; it was skipped.</summary>
-internal sealed record CliMalformedLine(string Reason, long Length, string Preview);
+internal sealed record CliMalformedLine(string Reason, long Length, string Preview, bool Oversized = false);
 
 /// <summary>The process ended after <see cref="ShutdownCli"/>; the actor stops next.</summary>
 internal sealed record CliStopped(int? ExitCode);

@@ -6,7 +6,7 @@ namespace ClaudeActors.Process;
 /// Drains the CLI's stderr continuously (a full 64 KB pipe would block the CLI) and keeps a bounded tail of it
 /// for error reports. Over-long lines are cut; the tail never holds more than <c>maxLines</c> lines.
 /// </summary>
-internal sealed class StderrTail(int maxLines = 40, int maxLineChars = 2000)
+internal sealed class StderrTail(Func<string, string> redact, int maxLines = 40, int maxLineChars = 2000)
 {
     private readonly Queue<string> _lines = new();
     private readonly object _gate = new();
@@ -32,7 +32,8 @@ internal sealed class StderrTail(int maxLines = 40, int maxLineChars = 2000)
                         line.Clear();
                         dropped = false;
                     }
-                    else if (line.Length < maxLineChars) line.Append(c);
+                    // Keep a margin past the cut so a secret straddling it is still whole when redacted.
+                    else if (line.Length < maxLineChars + RedactionMargin) line.Append(c);
                     else dropped = true;
                 }
                 lock (_gate) TotalChars += read;
@@ -45,9 +46,16 @@ internal sealed class StderrTail(int maxLines = 40, int maxLineChars = 2000)
         if (line.Length > 0) Commit(line, dropped, onLine);
     }
 
+    private const int RedactionMargin = 512;
+
     private void Commit(StringBuilder line, bool truncated, Action<string>? onLine)
     {
-        var text = line.ToString().TrimEnd('\r');
+        var text = redact(line.ToString().TrimEnd('\r'));
+        if (text.Length > maxLineChars)
+        {
+            text = text[..maxLineChars];
+            truncated = true;
+        }
         if (truncated) text += " …[truncated]";
         lock (_gate)
         {

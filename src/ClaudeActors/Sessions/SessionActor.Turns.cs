@@ -96,6 +96,11 @@ internal sealed partial class SessionActor
                 return;
         }
 
+        if (message is UnknownMessage { Type: "control_response" } badResponse)
+        {
+            FailUnreadableControlResponse(badResponse);
+            return;
+        }
         TrackSessionId(message);
         if (message is SystemMessage system)
         {
@@ -109,6 +114,32 @@ internal sealed partial class SessionActor
         if (!current.Abandoned && current.Query.StreamMessages)
             Deliver(current.Query.QueryId, new QueryMessage(current.Query.QueryId, message));
         if (message is ResultMessage result) EndTurn(current, result);
+        else if (message is UnknownMessage { Type: "result" } unreadable) EndTurn(current, UnreadableResult(unreadable));
+    }
+
+    // A result line the typed model could not read still ends the turn: as a failure, never as a wait.
+    private static ResultMessage UnreadableResult(UnknownMessage raw) => new()
+    {
+        Subtype = raw.Raw.TryGetProperty("subtype", out var s) && s.ValueKind == JsonValueKind.String ? s.GetString()! : "unreadable",
+        IsError = true,
+        Result = "The CLI's result line could not be read.",
+        SessionId = raw.Raw.TryGetProperty("session_id", out var id) && id.ValueKind == JsonValueKind.String ? id.GetString() : null,
+        TerminalReason = "unreadable_result",
+    };
+
+    private void FailUnreadableControlResponse(UnknownMessage raw)
+    {
+        if (!raw.Raw.TryGetProperty("response", out var body) || body.ValueKind != JsonValueKind.Object ||
+            !body.TryGetProperty("request_id", out var idElement) || idElement.ValueKind != JsonValueKind.String) return;
+        var requestId = idElement.GetString()!;
+        if (requestId == _initRequestId && _status == SessionStatus.Initializing)
+        {
+            FailCli(new CliProcessStartException("", "The CLI's answer to the initialize request could not be read."));
+            return;
+        }
+        if (!_pendingControls.Remove(requestId, out var pending)) return;
+        Timers.Cancel("control-" + requestId);
+        pending.ReplyTo.Tell(new ControlResult(null, new SessionFailure(FailureKind.ProtocolError, "The CLI's answer could not be read.")));
     }
 
     private static bool IsAuthenticationFailure(SystemMessage system) =>
@@ -136,8 +167,9 @@ internal sealed partial class SessionActor
         _current = null;
         Timers.Cancel("query-" + current.Query.QueryId);
         Timers.Cancel("abandoned-" + current.Query.QueryId);
+        Timers.Cancel("settle-" + current.Query.QueryId);
         if (!_options.NoSessionPersistence) _memory.ConversationPersisted = true;
-        Context.Parent.Tell(new SessionTurnCompleted(_name, _memory.SessionId));
+        Context.Parent.Tell(new SessionTurnCompleted(_name, _memory.SessionId, result.TotalCostUsd));
         if (!current.Abandoned)
         {
             if (!result.IsError)
@@ -147,13 +179,15 @@ internal sealed partial class SessionActor
             else
             {
                 var interrupted = current.InterruptRequested || result.TerminalReason == "aborted_streaming";
+                var unreadable = result.TerminalReason == "unreadable_result";
                 var text = result.Result ?? string.Join("; ", ErrorTexts(result));
                 var unauthenticated = !interrupted && (result.ApiErrorStatus is 401 ||
                     text.Contains("Not logged in", StringComparison.OrdinalIgnoreCase) ||
                     text.Contains("authentication", StringComparison.OrdinalIgnoreCase) ||
                     text.Contains("Invalid API key", StringComparison.OrdinalIgnoreCase));
                 Finish(current, new QueryFailed(current.Query.QueryId, new SessionFailure(
-                    interrupted ? FailureKind.Interrupted : unauthenticated ? FailureKind.NotAuthenticated : FailureKind.ApiError,
+                    interrupted ? FailureKind.Interrupted : unreadable ? FailureKind.ProtocolError
+                        : unauthenticated ? FailureKind.NotAuthenticated : FailureKind.ApiError,
                     interrupted ? "The query was interrupted." : $"The turn failed: {text}")
                 {
                     Result = result,
@@ -174,8 +208,29 @@ internal sealed partial class SessionActor
     {
         Finish(current, new QueryFailed(current.Query.QueryId, failure));
         current.Abandoned = true;
-        SendControlFrame("interrupt", new JsonObject(), ActorRefs.Nobody, ControlKind.Plain);
+        SendControlFrame("interrupt", new JsonObject(), ActorRefs.Nobody, ControlKind.AbandonInterrupt(current.Query.QueryId));
         Timers.StartSingleTimer("abandoned-" + current.Query.QueryId, new AbandonedTurnElapsed(current.Query.QueryId), AbandonedTurnGrace);
+    }
+
+    private void EndAbandonedTurn(RunningQuery current)
+    {
+        _current = null;
+        Timers.Cancel("query-" + current.Query.QueryId);
+        Timers.Cancel("abandoned-" + current.Query.QueryId);
+        _deliveries.Remove(current.Query.QueryId);
+        UpdateBackpressure();
+        if (_status == SessionStatus.Busy) SetStatus(SessionStatus.Ready);
+        StartNext();
+    }
+
+    private void HandleCancel(CancelQuery cancel)
+    {
+        // Whatever was not delivered has no reader any more: drop it, so a paused stdout resumes.
+        _deliveries.Remove(cancel.QueryId);
+        if (RemoveQueued(cancel.QueryId) is not null) return;
+        if (_current is { Abandoned: false } current && current.Query.QueryId == cancel.QueryId)
+            Abandon(current, new SessionFailure(FailureKind.Interrupted, "The requester cancelled the query."));
+        UpdateBackpressure();
     }
 
     private void HandleQueryTimeout(QueryTimedOut timeout)
@@ -327,6 +382,10 @@ internal sealed partial class SessionActor
             case ControlKind.SetPermissionModeKind mode:
                 _memory.Effective = _memory.Effective with { PermissionMode = mode.Mode };
                 break;
+            case ControlKind.AbandonInterruptKind abandoned:
+                // A running turn ends within milliseconds of the interrupt's answer; if no result comes, the CLI was idle.
+                Timers.StartSingleTimer("settle-" + abandoned.QueryId, new AbandonedTurnSettled(abandoned.QueryId), TimeSpan.FromSeconds(2));
+                break;
         }
         pending.ReplyTo.Tell(new ControlResult(body.Response, null));
     }
@@ -443,9 +502,11 @@ internal sealed partial class SessionActor
         public static readonly ControlKind Plain = new PlainKind();
         public static ControlKind SetModel(string model) => new SetModelKind(model);
         public static ControlKind SetPermissionMode(PermissionMode mode) => new SetPermissionModeKind(mode);
+        public static ControlKind AbandonInterrupt(string queryId) => new AbandonInterruptKind(queryId);
 
         public sealed record PlainKind : ControlKind;
         public sealed record SetModelKind(string Model) : ControlKind;
         public sealed record SetPermissionModeKind(PermissionMode Mode) : ControlKind;
+        public sealed record AbandonInterruptKind(string QueryId) : ControlKind;
     }
 }

@@ -161,6 +161,7 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
         Receive<QueryAck>(HandleAck);
         Receive<ClearSession>(_ => Enqueue(new PendingClear(Sender)));
         Receive<Interrupt>(HandleInterrupt);
+        Receive<CancelQuery>(HandleCancel);
         Receive<SetModel>(HandleSetModel);
         Receive<SetPermissionMode>(m => SendControl(Sender, "set_permission_mode",
             new JsonObject { ["mode"] = PermissionModes.ToWire(m.Mode) }, ControlKind.SetPermissionMode(m.Mode)));
@@ -190,6 +191,10 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
             if (!Sender.Equals(_cli)) return;
             _recentMalformed.Enqueue(malformed.Preview);
             while (_recentMalformed.Count > 5) _recentMalformed.Dequeue();
+            // A dropped line may have been the turn's result: the caller learns at once that output was lost.
+            if (malformed.Oversized && _current is { Abandoned: false } current)
+                Abandon(current, new SessionFailure(FailureKind.ProtocolError,
+                    $"The CLI wrote a line of {malformed.Length} bytes, over the limit; it was dropped and the turn was ended."));
         });
         Receive<CliStopped>(_ => { });
         Receive<Terminated>(HandleTerminated);
@@ -206,6 +211,11 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
         Receive<RestartCli>(r =>
         {
             if (r.Generation == _cliGeneration && _status == SessionStatus.Restarting) StartCli(RestartResumeId());
+        });
+        Receive<AbandonedTurnSettled>(a =>
+        {
+            // The interrupt was answered and no result followed: the CLI was already idle (its result was lost).
+            if (_current is { Abandoned: true } current && current.Query.QueryId == a.QueryId) EndAbandonedTurn(current);
         });
         Receive<AbandonedTurnElapsed>(a =>
         {
@@ -404,7 +414,7 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
 
     private void PublishStatus(SessionFailure? failure = null)
     {
-        var changed = new SessionStatusChanged(_name, _status, _memory.SessionId, failure);
+        var changed = new SessionStatusChanged(_name, _status, _memory.SessionId, failure) { Model = _memory.Model };
         Context.System.EventStream.Publish(changed);
         Context.Parent.Tell(changed); // the supervisor or the cluster entity keeps its own view
     }
@@ -442,7 +452,7 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
     // ---- internal messages ----------------------------------------------------------------------------
 
     /// <summary>Told to the parent after each turn: a persistent parent copies the transcript's new lines.</summary>
-    internal sealed record SessionTurnCompleted(string Name, string? SessionId);
+    internal sealed record SessionTurnCompleted(string Name, string? SessionId, decimal? CostUsd);
 
     /// <summary>Makes the actor throw: lets tests prove that a failing session restarts and keeps its conversation.</summary>
     internal sealed record SimulateFailure(string Reason);
@@ -452,6 +462,7 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
     private sealed record InitTimedOut(int Generation);
     private sealed record RestartCli(int Generation);
     private sealed record AbandonedTurnElapsed(string QueryId);
+    private sealed record AbandonedTurnSettled(string QueryId);
 
     private sealed class StopDeadline
     {

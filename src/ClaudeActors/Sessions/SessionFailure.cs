@@ -31,6 +31,8 @@ public enum FailureKind
     SessionAlreadyExists,
     /// <summary>The session actor itself failed; it restarts and resumes, but this request was lost.</summary>
     SessionCrashed,
+    /// <summary>The CLI wrote something the host could not read (an oversized line, an unreadable result); the turn was ended.</summary>
+    ProtocolError,
 }
 
 /// <summary>A typed, serialisable failure: every query and control request ends with a result or one of these.</summary>
@@ -63,6 +65,7 @@ public sealed record SessionFailure(FailureKind Kind, string Message)
         FailureKind.SessionNotFound => new SessionNotFoundException(this),
         FailureKind.SessionAlreadyExists => new SessionAlreadyExistsException(this),
         FailureKind.SessionCrashed => new SessionCrashedException(this),
+        FailureKind.ProtocolError => new ProtocolErrorException(this),
         _ => new ClaudeSessionException(this),
     };
 
@@ -132,3 +135,6 @@ public sealed class SessionAlreadyExistsException(SessionFailure failure) : Clau
 
 /// <summary>The session actor failed while this request was in flight; the session restarts and resumes.</summary>
 public sealed class SessionCrashedException(SessionFailure failure) : ClaudeSessionException(failure);
+
+/// <summary>The CLI wrote something the host could not read; the turn was ended rather than left waiting.</summary>
+public sealed class ProtocolErrorException(SessionFailure failure) : ClaudeSessionException(failure);

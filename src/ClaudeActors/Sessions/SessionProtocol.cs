@@ -50,6 +50,13 @@ public sealed record QueryFailed(string QueryId, SessionFailure Failure);
 /// <param name="Count">How many more messages were consumed.</param>
 public sealed record QueryAck(string QueryId, int Count);
 
+/// <summary>
+/// The requester of <paramref name="QueryId"/> is gone (e.g. it stopped enumerating): drop the query if queued,
+/// interrupt it if running, and discard whatever was not delivered yet. Nothing is sent back.
+/// </summary>
+/// <param name="QueryId">The query.</param>
+public sealed record CancelQuery(string QueryId);
+
 /// <summary>Interrupt the running query (any, or only <paramref name="QueryId"/>; a queued query with that id is dropped). Replies <see cref="ControlResult"/>.</summary>
 /// <param name="QueryId">Only this query, when given.</param>
 public sealed record Interrupt(string? QueryId = null);
@@ -197,4 +204,8 @@ public sealed record SessionInfo(
 /// <param name="Status">The new status.</param>
 /// <param name="SessionId">The session id now.</param>
 /// <param name="Failure">The failure that caused the change, if any.</param>
-public sealed record SessionStatusChanged(string Name, SessionStatus Status, string? SessionId, SessionFailure? Failure);
+public sealed record SessionStatusChanged(string Name, SessionStatus Status, string? SessionId, SessionFailure? Failure)
+{
+    /// <summary>The model of the session's last turn (or its configured one).</summary>
+    public string? Model { get; init; }
+}

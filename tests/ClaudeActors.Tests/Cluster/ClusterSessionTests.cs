@@ -57,6 +57,8 @@ public sealed class ClusterSessionTests : IAsyncLifetime
             Assert.Equal("assistant", entry.Name);
             Assert.True(SessionIds.IsValid(entry.SessionId));
             Assert.Contains(entry.Node, new[] { a.Address, b.Address });
+            Assert.Equal(2, entry.Turns);
+            Assert.Equal("claude-sonnet-5-5", entry.Model);
         });
         await Assert.ThrowsAsync<SessionNotFoundException>(() => b.Sessions.GetAsync("nobody"));
         await Assert.ThrowsAsync<SessionAlreadyExistsException>(() => b.Sessions.StartAsync(new SessionOptions { Name = "assistant" }));
