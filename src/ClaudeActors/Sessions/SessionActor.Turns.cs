@@ -167,7 +167,6 @@ internal sealed partial class SessionActor
         _current = null;
         Timers.Cancel("query-" + current.Query.QueryId);
         Timers.Cancel("abandoned-" + current.Query.QueryId);
-        Timers.Cancel("settle-" + current.Query.QueryId);
         if (!_options.NoSessionPersistence) _memory.ConversationPersisted = true;
         Context.Parent.Tell(new SessionTurnCompleted(_name, _memory.SessionId, result.TotalCostUsd));
         if (!current.Abandoned)
@@ -208,19 +207,8 @@ internal sealed partial class SessionActor
     {
         Finish(current, new QueryFailed(current.Query.QueryId, failure));
         current.Abandoned = true;
-        SendControlFrame("interrupt", new JsonObject(), ActorRefs.Nobody, ControlKind.AbandonInterrupt(current.Query.QueryId));
+        SendControlFrame("interrupt", new JsonObject(), ActorRefs.Nobody, ControlKind.Plain);
         Timers.StartSingleTimer("abandoned-" + current.Query.QueryId, new AbandonedTurnElapsed(current.Query.QueryId), AbandonedTurnGrace);
-    }
-
-    private void EndAbandonedTurn(RunningQuery current)
-    {
-        _current = null;
-        Timers.Cancel("query-" + current.Query.QueryId);
-        Timers.Cancel("abandoned-" + current.Query.QueryId);
-        _deliveries.Remove(current.Query.QueryId);
-        UpdateBackpressure();
-        if (_status == SessionStatus.Busy) SetStatus(SessionStatus.Ready);
-        StartNext();
     }
 
     private void HandleCancel(CancelQuery cancel)
@@ -382,10 +370,7 @@ internal sealed partial class SessionActor
             case ControlKind.SetPermissionModeKind mode:
                 _memory.Effective = _memory.Effective with { PermissionMode = mode.Mode };
                 break;
-            case ControlKind.AbandonInterruptKind abandoned:
-                // A running turn ends within milliseconds of the interrupt's answer; if no result comes, the CLI was idle.
-                Timers.StartSingleTimer("settle-" + abandoned.QueryId, new AbandonedTurnSettled(abandoned.QueryId), TimeSpan.FromSeconds(2));
-                break;
+
         }
         pending.ReplyTo.Tell(new ControlResult(body.Response, null));
     }
@@ -502,11 +487,10 @@ internal sealed partial class SessionActor
         public static readonly ControlKind Plain = new PlainKind();
         public static ControlKind SetModel(string model) => new SetModelKind(model);
         public static ControlKind SetPermissionMode(PermissionMode mode) => new SetPermissionModeKind(mode);
-        public static ControlKind AbandonInterrupt(string queryId) => new AbandonInterruptKind(queryId);
 
         public sealed record PlainKind : ControlKind;
         public sealed record SetModelKind(string Model) : ControlKind;
         public sealed record SetPermissionModeKind(PermissionMode Mode) : ControlKind;
-        public sealed record AbandonInterruptKind(string QueryId) : ControlKind;
+
     }
 }

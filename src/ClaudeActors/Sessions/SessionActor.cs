@@ -191,10 +191,16 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
             if (!Sender.Equals(_cli)) return;
             _recentMalformed.Enqueue(malformed.Preview);
             while (_recentMalformed.Count > 5) _recentMalformed.Dequeue();
-            // A dropped line may have been the turn's result: the caller learns at once that output was lost.
+            // A dropped line may have been the turn's result, and then no result will ever come: the caller learns
+            // at once that output was lost, and a fresh CLI (resuming the conversation) removes the doubt about
+            // where the old one stands.
             if (malformed.Oversized && _current is { Abandoned: false } current)
-                Abandon(current, new SessionFailure(FailureKind.ProtocolError,
-                    $"The CLI wrote a line of {malformed.Length} bytes, over the limit; it was dropped and the turn was ended."));
+            {
+                Finish(current, new QueryFailed(current.Query.QueryId, new SessionFailure(FailureKind.ProtocolError,
+                    $"The CLI wrote a line of {malformed.Length} bytes, over the limit; it was dropped and the turn was ended.")));
+                current.Abandoned = true;
+                FailCli(new CliProcessExitedException("", null, "restarted after a line over the limit"));
+            }
         });
         Receive<CliStopped>(_ => { });
         Receive<Terminated>(HandleTerminated);
@@ -211,11 +217,6 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
         Receive<RestartCli>(r =>
         {
             if (r.Generation == _cliGeneration && _status == SessionStatus.Restarting) StartCli(RestartResumeId());
-        });
-        Receive<AbandonedTurnSettled>(a =>
-        {
-            // The interrupt was answered and no result followed: the CLI was already idle (its result was lost).
-            if (_current is { Abandoned: true } current && current.Query.QueryId == a.QueryId) EndAbandonedTurn(current);
         });
         Receive<AbandonedTurnElapsed>(a =>
         {
@@ -462,7 +463,6 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
     private sealed record InitTimedOut(int Generation);
     private sealed record RestartCli(int Generation);
     private sealed record AbandonedTurnElapsed(string QueryId);
-    private sealed record AbandonedTurnSettled(string QueryId);
 
     private sealed class StopDeadline
     {
