@@ -48,6 +48,20 @@ public sealed class ClaudeSessionsOptions
             CliPath = session.CliPath ?? d.CliPath,
             IncludePartialMessages = session.IncludePartialMessages || d.IncludePartialMessages,
             NoSessionPersistence = session.NoSessionPersistence || d.NoSessionPersistence,
+            ReplayUserMessages = session.ReplayUserMessages || d.ReplayUserMessages,
+            EnableFileCheckpointing = session.EnableFileCheckpointing || d.EnableFileCheckpointing,
+            StrictMcpConfig = session.StrictMcpConfig || d.StrictMcpConfig,
+            FallbackModel = session.FallbackModel ?? d.FallbackModel,
+            MaxBudgetUsd = session.MaxBudgetUsd ?? d.MaxBudgetUsd,
+            Effort = session.Effort ?? d.Effort,
+            MaxThinkingTokens = session.MaxThinkingTokens ?? d.MaxThinkingTokens,
+            Agents = session.Agents ?? d.Agents,
+            Agent = session.Agent ?? d.Agent,
+            JsonSchema = session.JsonSchema ?? d.JsonSchema,
+            Betas = session.Betas.Count > 0 ? session.Betas : d.Betas,
+            SettingSources = session.SettingSources.Count > 0 ? session.SettingSources : d.SettingSources,
+            PluginDirectories = session.PluginDirectories.Count > 0 ? session.PluginDirectories : d.PluginDirectories,
+            ExtraArgs = session.ExtraArgs.Count > 0 ? session.ExtraArgs : d.ExtraArgs,
         };
     }
 }

@@ -37,3 +37,30 @@ public sealed class HealthCheckTests
         }
     }
 }
+
+public sealed class ClaudeSessionsOptionsTests
+{
+    [Fact]
+    public void Defaults_fill_every_option_a_declared_session_leaves_unset()
+    {
+        var options = new ClaudeSessionsOptions
+        {
+            Defaults = new()
+            {
+                Model = "sonnet", Effort = "high", FallbackModel = "haiku", Betas = ["b1"], MaxBudgetUsd = 3m,
+                Environment = new Dictionary<string, string> { ["A"] = "1", ["B"] = "2" },
+            },
+        };
+        var resolved = options.Resolve(new ClaudeActors.Sessions.SessionOptions
+        {
+            Name = "x", Model = "opus", Environment = new Dictionary<string, string> { ["B"] = "3" },
+        });
+        Assert.Equal("opus", resolved.Model);
+        Assert.Equal("high", resolved.Effort);
+        Assert.Equal("haiku", resolved.FallbackModel);
+        Assert.Equal(["b1"], resolved.Betas);
+        Assert.Equal(3m, resolved.MaxBudgetUsd);
+        Assert.Equal("1", resolved.Environment["A"]);
+        Assert.Equal("3", resolved.Environment["B"]);
+    }
+}
