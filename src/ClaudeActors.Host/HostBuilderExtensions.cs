@@ -2,6 +2,7 @@ using Akka.Configuration;
 using Akka.Event;
 using Akka.Hosting;
 using ClaudeActors.Hosting;
+using ClaudeActors.Logging;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -27,8 +28,9 @@ internal static class HostBuilderExtensions
     /// </summary>
     /// <param name="logLevel">The console's level.</param>
     /// <param name="handleSignals">False for commands that handle Ctrl-C themselves.</param>
+    /// <param name="json">One JSON object per log line, with scopes (session name and id), for log shippers.</param>
     /// <remarks>The ActorSystem is added afterwards with <see cref="AddClaudeActorsNode"/>, once the command has read its settings from <see cref="HostApplicationBuilder.Configuration"/>.</remarks>
-    public static HostApplicationBuilder CreateNodeBuilder(LogLevel logLevel, bool handleSignals)
+    public static HostApplicationBuilder CreateNodeBuilder(LogLevel logLevel, bool handleSignals, bool json = false)
     {
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
         {
@@ -37,20 +39,36 @@ internal static class HostBuilderExtensions
             // appsettings.json ships next to the binary; the user's current directory is theirs (the chat's --cwd).
             ContentRootPath = AppContext.BaseDirectory,
         });
-        builder.Logging.AddStandardErrorConsole(logLevel);
+        builder.Logging.AddStandardErrorConsole(logLevel, json);
         if (!handleSignals) builder.Services.AddSingleton<IHostLifetime, NoSignalsLifetime>();
         return builder;
     }
 
-    /// <summary>One console logger, on stderr for every level, at <paramref name="level"/> unless appsettings.json says more precisely.</summary>
-    public static ILoggingBuilder AddStandardErrorConsole(this ILoggingBuilder logging, LogLevel level)
+    /// <summary>
+    /// One console logger, on stderr for every level, at <paramref name="level"/> unless appsettings.json says more
+    /// precisely. Text lines leave scopes out: Akka's text of a session's line already names the session
+    /// (<c>[SessionName=…][SessionId=…]</c>); JSON lines carry them as fields.
+    /// </summary>
+    public static ILoggingBuilder AddStandardErrorConsole(this ILoggingBuilder logging, LogLevel level, bool json = false)
     {
         logging.ClearProviders();
-        logging.AddSimpleConsole(o =>
+        if (json)
         {
-            o.SingleLine = true;
-            o.TimestampFormat = "HH:mm:ss ";
-        });
+            logging.AddJsonConsole(o =>
+            {
+                o.IncludeScopes = true;
+                o.UseUtcTimestamp = true;
+                o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+            });
+        }
+        else
+        {
+            logging.AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.TimestampFormat = "HH:mm:ss ";
+            });
+        }
         logging.Services.Configure<ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         // Registered after appsettings.json's rules, so this wins over a "Default" there; its per-category rules
         // still apply. Akka's events all arrive under one category (Akka.Actor.ActorSystem) and are already
@@ -82,7 +100,8 @@ internal static class HostBuilderExtensions
             {
                 if (logLevel != LogLevel.None) loggers.LogLevel = ToAkka(logLevel);
                 loggers.ClearLoggers();
-                loggers.AddLoggerFactory();
+                // Akka.Hosting's bridge, with each session's name and conversation id as a logging scope.
+                loggers.AddScopedLoggerFactory();
             })));
 
     /// <summary>

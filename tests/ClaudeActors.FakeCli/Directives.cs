@@ -10,6 +10,7 @@ internal sealed class Directives
     public bool Crash;
     public int? CrashAfterMs;
     public bool Hang;
+    public bool LeakKey;
     public int? Flood;
     public int? BigLine;
     public long? Stderr;
@@ -65,6 +66,9 @@ internal sealed class Directives
                     break;
                 case "stderr" when hasNumber:
                     if (into is not null) into.Stderr = Math.Max(0, n);
+                    break;
+                case "leak-key" when colon < 0:
+                    if (into is not null) into.LeakKey = true;
                     break;
                 case "unknown" when colon < 0:
                     if (into is not null) into.Unknown = true;

@@ -540,6 +540,12 @@ internal static class Program
             Environment.Exit(3);
         }
 
+        if (d.LeakKey)
+        {
+            // What a careless CLI could do: the host must never let it reach a log line or an error.
+            Output.ErrorLine("fake-claude: using API key " + Environment.GetEnvironmentVariable("ANTHROPIC_API_KEY"));
+        }
+
         if (d.Stderr is { } stderrBytes)
         {
             Output.StderrFiller(stderrBytes);
@@ -902,6 +908,7 @@ internal static class Program
         into.Crash |= from.Crash;
         into.CrashAfterMs ??= from.CrashAfterMs;
         into.Hang |= from.Hang;
+        into.LeakKey |= from.LeakKey;
         into.Flood ??= from.Flood;
         into.BigLine ??= from.BigLine;
         into.Stderr ??= from.Stderr;

@@ -91,6 +91,13 @@ internal static class NodeCommand
         {
             Description = "Log at Debug level (default: Information). Logs go to stderr.",
         };
+        var logFormat = new Option<string>("--log-format")
+        {
+            Description = "text (default): one readable line per event; json: one JSON object per line, with the session name and id of " +
+                          "session events as scopes, for a log shipper.",
+            DefaultValueFactory = _ => "text",
+        };
+        logFormat.AcceptOnlyFromAmong("text", "json");
         var healthPort = new Option<int?>("--health-port")
         {
             Description = "Serve /healthz/live and /healthz/ready (cluster member Up, journal reachable, claude CLI found) on this port. Default: off.",
@@ -112,7 +119,7 @@ internal static class NodeCommand
             "with --seed it joins a cluster. Settings: appsettings.json, then ClaudeActors__... environment variables, then these flags.")
         {
             hostname, publicHostname, port, seeds, roles, dataDir, persistence, connectionString, idleTimeout, maxCli, cliPath, verbose,
-            healthPort, healthHost, otel,
+            logFormat, healthPort, healthHost, otel,
         };
         command.SetAction((parse, cancellationToken) =>
         {
@@ -120,7 +127,7 @@ internal static class NodeCommand
                 parse.GetValue(hostname), parse.GetValue(publicHostname), parse.GetValue(port), parse.GetValue(seeds), parse.GetValue(roles),
                 parse.GetValue(dataDir), parse.GetValue(persistence), parse.GetValue(connectionString), parse.GetValue(idleTimeout),
                 parse.GetValue(maxCli), parse.GetValue(cliPath));
-            return RunAsync(overrides, parse.GetValue(verbose), parse.GetValue(healthPort), parse.GetValue(healthHost)!, parse.GetValue(otel), cancellationToken);
+            return RunAsync(overrides, parse.GetValue(verbose), parse.GetValue(logFormat) == "json", parse.GetValue(healthPort), parse.GetValue(healthHost)!, parse.GetValue(otel), cancellationToken);
         });
         return command;
     }
@@ -152,12 +159,12 @@ internal static class NodeCommand
         }
     }
 
-    private static async Task<int> RunAsync(NodeOverrides overrides, bool verbose, int? healthPort, string healthHost, string? otel,
+    private static async Task<int> RunAsync(NodeOverrides overrides, bool verbose, bool jsonLogs, int? healthPort, string healthHost, string? otel,
         CancellationToken cancellationToken)
     {
         // A node is a long-running service: unlike the chat, its Information lines ("node started") are its output.
         var level = verbose ? LogLevel.Debug : LogLevel.Information;
-        var builder = HostBuilderExtensions.CreateNodeBuilder(level, handleSignals: true);
+        var builder = HostBuilderExtensions.CreateNodeBuilder(level, handleSignals: true, json: jsonLogs);
 
         NodeConfiguration config = null!;
         string? connectionString;

@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Cluster.Sharding;
 using Akka.Event;
+using ClaudeActors.Logging;
 
 namespace ClaudeActors.Cluster;
 
@@ -64,7 +65,7 @@ internal sealed class SessionBudget : ReceiveActor
         for (var node = _lru.First; node is not null && over > 0; node = node.Next)
         {
             if (node.Value.Equals(newest) || _evicting.Contains(node.Value)) continue;
-            _log.Info("Live CLI cap ({0}) reached: passivating the least recently used session {1}.", _cap, node.Value.Path.Name);
+            _log.ForSession(Uri.UnescapeDataString(node.Value.Path.Name), null).Info("Live CLI cap ({0}) reached: passivating the least recently used session {1}.", _cap, node.Value.Path.Name);
             _evicting.Add(node.Value);
             node.Value.Tell(new PassivationRequested());
             over--;

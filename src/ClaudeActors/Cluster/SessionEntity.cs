@@ -7,6 +7,7 @@ using Akka.Event;
 using Akka.Persistence;
 using ClaudeActors.History;
 using ClaudeActors.Hosting;
+using ClaudeActors.Logging;
 using ClaudeActors.Sessions;
 
 namespace ClaudeActors.Cluster;
@@ -26,11 +27,13 @@ internal sealed class SessionEntity : ReceivePersistentActor, IWithTimers
     private readonly ClaudeSessionsOptions _node;
     private readonly IActorRef _budget;
     private readonly TimeSpan? _idleAfter;
-    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly SessionLog _logs;
     private readonly StringBuilder _recoveredTranscript = new();
 
     private SessionOptions? _options;
     private string? _sessionId;
+
+    private ILoggingAdapter EntityLog => _logs.For(_sessionId);
     private bool _conversationPersisted;
     private long _transcriptOffset;
     private IActorRef? _child;
@@ -49,6 +52,7 @@ internal sealed class SessionEntity : ReceivePersistentActor, IWithTimers
         _node = node;
         _budget = budget;
         _idleAfter = idleAfter;
+        _logs = new SessionLog(Context.GetLogger(), name);
 
         Recover<SessionCreatedEvent>(e => _options = e.Options);
         Recover<SessionIdRecordedEvent>(e => StartNewTranscript(e.SessionId));
@@ -91,11 +95,11 @@ internal sealed class SessionEntity : ReceivePersistentActor, IWithTimers
         Command<TranscriptRead>(OnTranscriptRead);
         Command<Terminated>(OnTerminated);
         Command<SaveSnapshotSuccess>(success => DeleteSnapshots(new SnapshotSelectionCriteria(success.Metadata.SequenceNr - 1)));
-        Command<SaveSnapshotFailure>(failure => _log.Warning("Session {0}: snapshot failed: {1}", _name, failure.Cause.Message));
+        Command<SaveSnapshotFailure>(failure => EntityLog.Warning("Session {0}: snapshot failed: {1}", _name, failure.Cause.Message));
         Command<DeleteSnapshotsSuccess>(_ => { });
         Command<DeleteSnapshotsFailure>(_ => { });
         Command<DeleteMessagesSuccess>(_ => { });
-        Command<DeleteMessagesFailure>(f => _log.Warning("Session {0}: deleting its journal failed: {1}", _name, f.Cause.Message));
+        Command<DeleteMessagesFailure>(f => EntityLog.Warning("Session {0}: deleting its journal failed: {1}", _name, f.Cause.Message));
         Command<IUpdateResponse>(_ => { });
         CommandAny(Forward);
     }
@@ -260,7 +264,7 @@ internal sealed class SessionEntity : ReceivePersistentActor, IWithTimers
         _captureRunning = false;
         if (read.Error is not null)
         {
-            _log.Warning("Session {0}: could not read its transcript: {1}", _name, read.Error.Message);
+            EntityLog.Warning("Session {0}: could not read its transcript: {1}", _name, read.Error.Message);
             return;
         }
         if (read.Text.Length == 0 || read.SessionId != _sessionId) return;
@@ -301,7 +305,7 @@ internal sealed class SessionEntity : ReceivePersistentActor, IWithTimers
         }
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         File.WriteAllText(path, _recoveredTranscript.ToString(), new UTF8Encoding(false));
-        _log.Info("Session {0}: restored its transcript ({1} bytes) from the journal before resuming.", _name, expected);
+        EntityLog.Info("Session {0}: restored its transcript ({1} bytes) from the journal before resuming.", _name, expected);
         _recoveredTranscript.Clear();
     }
 

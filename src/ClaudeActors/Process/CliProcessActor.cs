@@ -6,6 +6,7 @@ using Akka.IO;
 using Akka.Streams;
 using Akka.Streams.Dsl;
 using Akka.Util;
+using ClaudeActors.Logging;
 using ClaudeActors.Protocol;
 
 namespace ClaudeActors.Process;
@@ -23,7 +24,7 @@ internal sealed class CliProcessActor : ReceiveActor, IWithTimers
 
     private readonly CliLaunchSpec _spec;
     private readonly int _maxLineBytes;
-    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly ILoggingAdapter _log;
     private readonly StderrTail _stderr;
     private readonly Channel<byte[]> _stdin = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource _io = new();
@@ -41,9 +42,10 @@ internal sealed class CliProcessActor : ReceiveActor, IWithTimers
     private Task<System.Diagnostics.Process>? _startTask;
     private bool _dead;
 
-    public CliProcessActor(CliLaunchSpec spec, int maxLineBytes)
+    public CliProcessActor(CliLaunchSpec spec, string sessionName, string? sessionId, int maxLineBytes)
     {
         _spec = spec;
+        _log = Context.GetLogger().ForSession(sessionName, sessionId);
         _maxLineBytes = maxLineBytes;
         _secrets = spec.SecretValues.Concat(Redaction.AmbientSecrets()).Distinct().ToArray();
         var secrets = _secrets;
@@ -51,8 +53,12 @@ internal sealed class CliProcessActor : ReceiveActor, IWithTimers
         Starting();
     }
 
-    public static Props Props(CliLaunchSpec spec, int maxLineBytes = DefaultMaxLineBytes) =>
-        Akka.Actor.Props.Create(() => new CliProcessActor(spec, maxLineBytes));
+    /// <param name="spec">What to start.</param>
+    /// <param name="sessionName">The owning session's name, for the log lines.</param>
+    /// <param name="sessionId">The conversation id when known at start, for the log lines.</param>
+    /// <param name="maxLineBytes">Longer stdout lines are dropped and reported.</param>
+    public static Props Props(CliLaunchSpec spec, string sessionName, string? sessionId, int maxLineBytes = DefaultMaxLineBytes) =>
+        Akka.Actor.Props.Create(() => new CliProcessActor(spec, sessionName, sessionId, maxLineBytes));
 
     protected override void PreStart()
     {

@@ -65,7 +65,7 @@ internal sealed partial class SessionActor
                 HandleMcpMessage(request.RequestId, body);
                 return;
         }
-        _log.Debug("Session {0}: the CLI sent a {1} request with no handler configured.", _name, request.Subtype);
+        Log.Debug("Session {0}: the CLI sent a {1} request with no handler configured.", _name, request.Subtype);
         _cli?.Tell(new SendFrame(OutboundFrames.ControlError(request.RequestId, $"This host has no handler for '{request.Subtype}'.")));
     }
 
@@ -137,7 +137,7 @@ internal sealed partial class SessionActor
         if (!_pendingCallbacks.Remove(completed.RequestId, out var pending)) return; // withdrawn by the CLI
         pending.Cancellation.Dispose();
         if (completed.Error is not null)
-            _log.Warning("Session {0}: a callback handler failed or did not answer within {1} ({2}); using the safe default.",
+            Log.Warning("Session {0}: a callback handler failed or did not answer within {1} ({2}); using the safe default.",
                 _name, CallbackSettings.Timeout, completed.Error.GetType().Name);
         if (pending.Generation != _cliGeneration || _cli is null) return; // that CLI is gone
         _cli.Tell(new SendFrame(OutboundFrames.ControlSuccess(completed.RequestId, pending.ToResponse(completed.Result, completed.Error))));
@@ -146,7 +146,7 @@ internal sealed partial class SessionActor
     private void CancelCallback(string requestId)
     {
         if (!_pendingCallbacks.Remove(requestId, out var pending)) return;
-        _log.Debug("Session {0}: the CLI withdrew its request {1}.", _name, requestId);
+        Log.Debug("Session {0}: the CLI withdrew its request {1}.", _name, requestId);
         pending.Cancellation.Cancel();
         pending.Cancellation.Dispose();
     }

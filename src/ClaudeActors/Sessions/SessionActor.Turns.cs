@@ -349,7 +349,7 @@ internal sealed partial class SessionActor
         }
         if (!_pendingControls.Remove(body.RequestId, out var pending))
         {
-            _log.Debug("Session {0}: a control response for unknown request {1} was ignored.", _name, body.RequestId);
+            Log.Debug("Session {0}: a control response for unknown request {1} was ignored.", _name, body.RequestId);
             return;
         }
         Timers.Cancel("control-" + body.RequestId);
@@ -440,7 +440,7 @@ internal sealed partial class SessionActor
         {
             _outputPaused = true;
             _cli?.Tell(new PauseCliOutput(true));
-            _log.Debug("Session {0}: a consumer is {1} messages behind; pausing the CLI's output.", _name, largest);
+            Log.Debug("Session {0}: a consumer is {1} messages behind; pausing the CLI's output.", _name, largest);
         }
         else if (_outputPaused && largest <= OutboxLowWater)
         {

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Akka.Actor;
 using Akka.Event;
+using ClaudeActors.Logging;
 using ClaudeActors.Process;
 using ClaudeActors.Protocol;
 using ClaudeActors.Supervision;
@@ -25,7 +26,7 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
     private readonly string _name;
     private readonly SessionOptions _options;
     private readonly RestartPolicy _restartPolicy;
-    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly SessionLog _logs;
 
     private readonly LinkedList<PendingWork> _queue = new();
     private readonly Dictionary<string, Delivery> _deliveries = new();
@@ -55,10 +56,14 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
         _options = options;
         _restartPolicy = options.Restart;
         _memory = memory;
+        _logs = new SessionLog(Context.GetLogger(), name);
         Active();
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
+
+    /// <summary>Every line carries the session's name and its current conversation id.</summary>
+    private ILoggingAdapter Log => _logs.For(_memory.SessionId);
 
     /// <summary>
     /// The memory is created here, once per Props: when the actor itself throws and its supervisor restarts it,
@@ -71,12 +76,13 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
     }
 
     // A CLI child never restarts in place: it would come back with stale arguments. The session decides.
-    protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(ex =>
+    // Not logged by Akka: the session reports the crash itself, with its name and id (HandleTerminated).
+    protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(-1, -1, ex =>
     {
         var cause = ex is ActorInitializationException { InnerException: { } inner } ? inner : ex;
         if (cause is CliProcessException cli) _cliFailures[cli.ActorName] = cli;
         return Directive.Stop;
-    });
+    }, loggingEnabled: false);
 
     /// <summary>Stops the current CLI for a reason of the session's own; the Terminated that follows takes the crash path.</summary>
     private void FailCli(Exception reason)
@@ -136,7 +142,7 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
 
     protected override void PreRestart(Exception reason, object message)
     {
-        _log.Error(reason, "Session {0} failed while handling {1}; it restarts and resumes its conversation.", _name, message?.GetType().Name ?? "a message");
+        Log.Error(reason, "Session {0} failed while handling {1}; it restarts and resumes its conversation.", _name, message?.GetType().Name ?? "a message");
         FailEverything(new SessionFailure(FailureKind.SessionCrashed, $"Session '{_name}' failed ({reason.GetType().Name}) and restarts."));
         foreach (var child in Context.GetChildren())
         {
@@ -211,7 +217,7 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
         Receive<InitTimedOut>(t =>
         {
             if (t.Generation != _cliGeneration || _status != SessionStatus.Initializing) return;
-            _log.Warning("Session {0}: the claude CLI did not answer the initialize request within {1}.", _name, _options.ControlTimeout);
+            Log.Warning("Session {0}: the claude CLI did not answer the initialize request within {1}.", _name, _options.ControlTimeout);
             FailCli(new CliProcessStartException("", $"The claude CLI did not answer the initialize request within {_options.ControlTimeout}."));
         });
         Receive<RestartCli>(r =>
@@ -221,7 +227,7 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
         Receive<AbandonedTurnElapsed>(a =>
         {
             if (_current is not { Abandoned: true } current || current.Query.QueryId != a.QueryId) return;
-            _log.Warning("Session {0}: the CLI did not end an abandoned turn; restarting it.", _name);
+            Log.Warning("Session {0}: the CLI did not end an abandoned turn; restarting it.", _name);
             FailCli(new CliProcessExitedException("", null, "The turn did not end after an interrupt."));
         });
     }
@@ -235,7 +241,7 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
         _serverInfo = null;
         var overrides = resume is not null ? new LaunchOverrides(Resume: resume) : null;
         var spec = CliCommandBuilder.Build(_memory.Effective, _cliPath!, overrides);
-        _cli = Context.ActorOf(CliProcessActor.Props(spec), "cli-" + _cliGeneration);
+        _cli = Context.ActorOf(CliProcessActor.Props(spec, _name, _memory.SessionId), "cli-" + _cliGeneration);
         Context.Watch(_cli);
         _initRequestId = NextRequestId();
         _cli.Tell(new SendFrame(OutboundFrames.ControlRequest(_initRequestId, BuildInitializeRequest())));
@@ -277,7 +283,7 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
 
         var failure = DescribeCliFailure(cause);
         _lastFailure = failure;
-        _log.Warning("Session {0}: {1}", _name, failure);
+        Log.Warning("Session {0}: {1}", _name, failure);
 
         // Everyone waiting on this CLI hears about it now, not at their timeout.
         if (_current is { } current)
@@ -344,7 +350,7 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
     private void EnterFailed(SessionFailure failure)
     {
         _lastFailure = failure;
-        _log.Warning("Session {0} failed and stops: {1}", _name, failure);
+        Log.Warning("Session {0} failed and stops: {1}", _name, failure);
         SetStatus(SessionStatus.Failed, failure);
         FailEverything(failure);
         Context.Stop(Self);

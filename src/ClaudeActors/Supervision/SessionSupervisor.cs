@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Event;
+using ClaudeActors.Logging;
 using ClaudeActors.Sessions;
 
 namespace ClaudeActors.Supervision;
@@ -116,7 +117,7 @@ internal sealed class SessionSupervisor : ReceiveActor
         {
             _sessions.Remove(entry.Key);
             if (!_terminating.ContainsKey(terminated.ActorRef))
-                _log.Warning("Session {0} stopped without being terminated (it failed too often, or stopped itself).", entry.Key);
+                _log.ForSession(entry.Key, null).Warning("Session {0} stopped without being terminated (it failed too often, or stopped itself).", entry.Key);
         }
         if (_terminating.Remove(terminated.ActorRef, out var waiters))
             foreach (var (name, replyTo) in waiters) replyTo.Tell(new SessionTerminated(name));

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using ClaudeActors.Tests.Infrastructure;
 using Xunit;
@@ -19,7 +20,9 @@ public sealed class ClusterCommandTests(ITestOutputHelper output) : IDisposable
 
     public void Dispose() => _sandbox.Dispose();
 
-    private NodeProcess StartNode(params (string Key, string Value)[] environment)
+    private NodeProcess StartNode(params (string Key, string Value)[] environment) => StartNode([], environment);
+
+    private NodeProcess StartNode(string[] arguments, params (string Key, string Value)[] environment)
     {
         var env = new Dictionary<string, string>
         {
@@ -27,7 +30,7 @@ public sealed class ClusterCommandTests(ITestOutputHelper output) : IDisposable
             ["ClaudeActors__Defaults__WorkingDirectory"] = _sandbox.WorkDir,
         };
         foreach (var (key, value) in environment) env[key] = value;
-        return NodeProcess.Start(_sandbox, ["--port", "0", "--data-dir", Path.Combine(_sandbox.Root, "data")], env, output);
+        return NodeProcess.Start(_sandbox, ["--port", "0", "--data-dir", Path.Combine(_sandbox.Root, "data"), .. arguments], env, output);
     }
 
     private Task<HostRun> Run(params string[] arguments) => HostProcess.RunAsync(_sandbox, arguments, output);
@@ -81,6 +84,37 @@ public sealed class ClusterCommandTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(0, await node.TerminateAsync(StopTimeout));
         Assert.True(await ProcessTable.WaitUntilAsync(() => _sandbox.LiveProcesses().Count == 0, TimeSpan.FromSeconds(5)));
     }
+
+    [Fact]
+    public async Task Node_with_json_logs_writes_one_object_per_line_with_the_session_name_and_id_as_scopes()
+    {
+        await using var node = StartNode(["--log-format", "json", "--verbose"], ("ClaudeActors__Sessions__0__Name", "alpha"));
+        await node.WaitUntilStartedAsync(StartTimeout);
+
+        var deadline = DateTime.UtcNow + StartTimeout;
+        JsonElement? cliStarted = null;
+        while (cliStarted is null && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+            cliStarted = JsonLines(node.Log).Cast<JsonElement?>().FirstOrDefault(e => e!.Value.GetProperty("Message").GetString()!.Contains("claude CLI started"));
+        }
+        Assert.True(cliStarted is not null, "no 'claude CLI started' line:\n" + node.Log);
+        var line = cliStarted.Value;
+        Assert.Equal("Debug", line.GetProperty("LogLevel").GetString());
+        var scope = Assert.Single(line.GetProperty("Scopes").EnumerateArray());
+        Assert.Equal("alpha", scope.GetProperty("SessionName").GetString());
+        Assert.True(Guid.TryParse(scope.GetProperty("SessionId").GetString(), out _), scope.ToString());
+
+        Assert.Equal(0, await node.TerminateAsync(StopTimeout));
+        // Every line the node wrote on stderr is one JSON object (JsonLines throws on any other).
+        Assert.NotEmpty(JsonLines(node.Log));
+    }
+
+    private static List<JsonElement> JsonLines(string log) => log
+        .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+        .Where(l => !l.StartsWith("stdout: ", StringComparison.Ordinal))
+        .Select(l => JsonDocument.Parse(l).RootElement.Clone())
+        .ToList();
 
     [Fact]
     public async Task Sessions_list_without_a_cluster_at_the_seed_fails_with_one_line()
