@@ -1,3 +1,7 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
 using Akka.Configuration;
 using Akka.Event;
 using Akka.Hosting;
@@ -85,12 +89,16 @@ internal static class HostBuilderExtensions
     /// <param name="services">The host's services.</param>
     /// <param name="logLevel">Akka's level (the library's actors log through Akka); <see cref="LogLevel.None"/> turns it off.</param>
     /// <param name="mode">Adds the sessions: local or clustered.</param>
-    public static IServiceCollection AddClaudeActorsNode(this IServiceCollection services, LogLevel logLevel, Action<AkkaConfigurationBuilder> mode) =>
-        services.AddAkka(ActorSystemName, (builder, _) => mode(builder
+    /// <param name="jsonLogs">Akka's own start-up and shutdown lines as JSON too, like the console's.</param>
+    public static IServiceCollection AddClaudeActorsNode(this IServiceCollection services, LogLevel logLevel, Action<AkkaConfigurationBuilder> mode,
+        bool jsonLogs = false)
+    {
+        var minimalLogger = jsonLogs ? typeof(JsonStandardErrorLogger) : typeof(StandardErrorLogger);
+        return services.AddAkka(ActorSystemName, (builder, _) => mode(builder
             .AddHoconFile(Path.Combine(AppContext.BaseDirectory, "akka.hocon"), HoconAddMode.Append)
             .AddHocon(ConfigurationFactory.ParseString($$"""
                 # Akka's start-up/shutdown logger writes to stdout by default; keep stdout for the commands' output.
-                akka.stdout-logger-class = "{{typeof(StandardErrorLogger).FullName}}, {{typeof(StandardErrorLogger).Assembly.GetName().Name}}"
+                akka.stdout-logger-class = "{{minimalLogger.FullName}}, {{minimalLogger.Assembly.GetName().Name}}"
                 # The host owns the process's life: Akka's own SIGINT/SIGTERM/exit hook would start a shutdown on
                 # Ctrl-C, which in the chat only interrupts a reply. Stopping the host runs the coordinated shutdown.
                 akka.coordinated-shutdown.run-by-clr-shutdown-hook = off
@@ -103,6 +111,7 @@ internal static class HostBuilderExtensions
                 // Akka.Hosting's bridge, with each session's name and conversation id as a logging scope.
                 loggers.AddScopedLoggerFactory();
             })));
+    }
 
     /// <summary>
     /// Local mode: the session supervisor, started with the system; its shutdown task stops every session's CLI.
@@ -138,4 +147,38 @@ public sealed class StandardErrorLogger : MinimalLogger
 {
     /// <inheritdoc />
     protected override void Log(object message) => Console.Error.WriteLine(message);
+}
+
+/// <summary>
+/// <see cref="StandardErrorLogger"/> for <c>--log-format json</c>: the lines Akka writes before its loggers start and
+/// after they stop have the JSON console's shape, so every stderr line of the node is one JSON object.
+/// </summary>
+public sealed class JsonStandardErrorLogger : MinimalLogger
+{
+    /// <inheritdoc />
+    protected override void Log(object message)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteString("Timestamp", DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture));
+            json.WriteNumber("EventId", 0);
+            json.WriteString("LogLevel", message is LogEvent e ? e.LogLevel() switch
+            {
+                AkkaLogLevel.DebugLevel => "Debug",
+                AkkaLogLevel.InfoLevel => "Information",
+                AkkaLogLevel.WarningLevel => "Warning",
+                _ => "Error",
+            } : "Information");
+            json.WriteString("Category", "Akka.Actor.ActorSystem");
+            json.WriteString("Message", message.ToString());
+            json.WriteStartObject("State");
+            json.WriteEndObject();
+            json.WriteStartArray("Scopes");
+            json.WriteEndArray();
+            json.WriteEndObject();
+        }
+        Console.Error.WriteLine(Encoding.UTF8.GetString(buffer.WrittenSpan));
+    }
 }

@@ -192,7 +192,7 @@ internal static class NodeCommand
             return ExitCodes.Failure;
         }
 
-        builder.Services.AddClaudeActorsNode(level, akka => akka.WithClaudeActorsCluster(config, connectionString));
+        builder.Services.AddClaudeActorsNode(level, akka => akka.WithClaudeActorsCluster(config, connectionString), jsonLogs);
         builder.Services.AddNodeTelemetry(otel);
         if (healthPort is { } hp and > 0) builder.Services.AddNodeHealth(healthHost, hp, config, connectionString);
         using var host = builder.Build();

@@ -42,6 +42,10 @@ internal sealed class SessionEntity : ReceivePersistentActor, IWithTimers
     private IActorRef? _terminateRequester;
     private bool _passivating;
     private bool _captureRunning;
+    private bool _captureAgain;
+    // Turns whose lines the next capture will cover, and the turns the running capture covers.
+    private List<(IActorRef Session, string QueryId)> _journalWaiters = [];
+    private List<(IActorRef Session, string QueryId)> _capturing = [];
     private string? _model;
     private int _turns;
     private decimal _cost;
@@ -90,9 +94,11 @@ internal sealed class SessionEntity : ReceivePersistentActor, IWithTimers
             _turns++;
             _cost += turn.CostUsd ?? 0;
             UpdateDirectory(passivated: false);
+            _journalWaiters.Add((Sender, turn.QueryId));
             CaptureTranscript();
         });
         Command<TranscriptRead>(OnTranscriptRead);
+        Command<SnapshotPrefixRead>(OnSnapshotPrefixRead);
         Command<Terminated>(OnTerminated);
         Command<SaveSnapshotSuccess>(success => DeleteSnapshots(new SnapshotSelectionCriteria(success.Metadata.SequenceNr - 1)));
         Command<SaveSnapshotFailure>(failure => EntityLog.Warning("Session {0}: snapshot failed: {1}", _name, failure.Cause.Message));
@@ -175,7 +181,7 @@ internal sealed class SessionEntity : ReceivePersistentActor, IWithTimers
                 : options with { SessionId = _sessionId, Resume = null, Continue = false, ForkSession = false };
         }
         _childGeneration++;
-        _child = Context.ActorOf(SessionActor.Props(_name, options), "session-" + _childGeneration);
+        _child = Context.ActorOf(SessionActor.Props(_name, options, journalTurns: !options.NoSessionPersistence), "session-" + _childGeneration);
         Context.Watch(_child);
         _status = SessionStatus.Initializing;
         _budget.Tell(new SessionBudget.Started(Self));
@@ -238,13 +244,26 @@ internal sealed class SessionEntity : ReceivePersistentActor, IWithTimers
         _recoveredTranscript.Clear();
     }
 
+    /// <summary>
+    /// Copies the transcript's new whole lines into the journal, then tells the turns they cover (the session answers
+    /// its caller then). One capture at a time; turns that end meanwhile are covered by the next one.
+    /// </summary>
     private void CaptureTranscript()
     {
-        if (_captureRunning || _sessionId is null || _options is null || _options.NoSessionPersistence) return;
-        var path = TranscriptPath(_sessionId);
-        if (path is null) return;
+        if (_captureRunning)
+        {
+            _captureAgain = true;
+            return;
+        }
+        var path = _sessionId is null || _options is null || _options.NoSessionPersistence ? null : TranscriptPath(_sessionId);
+        (_capturing, _journalWaiters) = (_journalWaiters, _capturing);
+        if (path is null)
+        {
+            AcknowledgeCaptured();
+            return;
+        }
         _captureRunning = true;
-        var sessionId = _sessionId;
+        var sessionId = _sessionId!;
         var offset = _transcriptOffset;
         Task.Run(async () =>
         {
@@ -261,32 +280,69 @@ internal sealed class SessionEntity : ReceivePersistentActor, IWithTimers
 
     private void OnTranscriptRead(TranscriptRead read)
     {
-        _captureRunning = false;
         if (read.Error is not null)
         {
+            // The turns are answered anyway: the caller is not held hostage to a file it cannot change.
             EntityLog.Warning("Session {0}: could not read its transcript: {1}", _name, read.Error.Message);
+            EndCapture();
             return;
         }
-        if (read.Text.Length == 0 || read.SessionId != _sessionId) return;
+        if (read.Text.Length == 0 || read.SessionId != _sessionId)
+        {
+            EndCapture();
+            return;
+        }
         Persist(new TranscriptAppendedEvent(read.SessionId, read.Offset, read.Text), e =>
         {
             _transcriptOffset = e.Offset + Encoding.UTF8.GetByteCount(e.Text);
             _conversationPersisted = true;
-            if (LastSequenceNr % SnapshotEvery == 0) SaveSnapshotNow();
+            AcknowledgeCaptured();
+            if (LastSequenceNr % SnapshotEvery == 0 && TranscriptPath(e.SessionId) is { } path) ReadSnapshotPrefix(path, e.SessionId);
+            else EndCapture();
         });
     }
 
-    private void SaveSnapshotNow()
+    private void AcknowledgeCaptured()
     {
-        var path = _sessionId is null ? null : TranscriptPath(_sessionId);
-        var transcript = path is not null && File.Exists(path) ? ReadPrefix(path, _transcriptOffset) : "";
-        SaveSnapshot(new SessionEntitySnapshot(_options!, _sessionId, _conversationPersisted, transcript));
+        foreach (var (session, queryId) in _capturing) session.Tell(new SessionActor.TurnJournaled(queryId));
+        _capturing.Clear();
+    }
+
+    private void EndCapture()
+    {
+        AcknowledgeCaptured();
+        _captureRunning = false;
+        if (_captureAgain)
+        {
+            _captureAgain = false;
+            CaptureTranscript();
+        }
+        if (_passivating && _child is null && !_captureRunning) Context.Stop(Self);
+    }
+
+    // The snapshot holds the transcript up to the journaled offset; it is read off the actor thread, and no capture
+    // runs meanwhile, so the offset still matches the journal when it is saved.
+    private void ReadSnapshotPrefix(string path, string sessionId)
+    {
+        var length = _transcriptOffset;
+        Task.Run(() => new SnapshotPrefixRead(sessionId, length, ReadPrefix(path, length)))
+            .PipeTo(Self, failure: ex => new SnapshotPrefixRead(sessionId, length, "", ex));
+    }
+
+    private void OnSnapshotPrefixRead(SnapshotPrefixRead read)
+    {
+        if (read.Error is not null) EntityLog.Warning("Session {0}: could not read its transcript for a snapshot: {1}", _name, read.Error.Message);
+        else if (read.SessionId == _sessionId && read.Length == _transcriptOffset)
+            SaveSnapshot(new SessionEntitySnapshot(_options!, _sessionId, _conversationPersisted, read.Text));
+        EndCapture();
     }
 
     private static string ReadPrefix(string path, long length)
     {
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-        var buffer = new byte[Math.Min(length, stream.Length)];
+        // Shorter than what was journaled: rewritten since; a snapshot of it would not match the journal.
+        if (stream.Length < length) throw new IOException("The transcript is shorter than its journaled part.");
+        var buffer = new byte[length];
         stream.ReadExactly(buffer);
         return Encoding.UTF8.GetString(buffer);
     }
@@ -369,7 +425,8 @@ internal sealed class SessionEntity : ReceivePersistentActor, IWithTimers
         _status = SessionStatus.Stopped;
         UpdateDirectory(passivated: true);
         CaptureTranscript();
-        if (_passivating) Context.Stop(Self);
+        // The last lines (an abandoned turn's, say) reach the journal before the entity goes.
+        if (_passivating && !_captureRunning) Context.Stop(Self);
         // Otherwise the session failed (its restart bound was reached); the next message starts it again.
     }
 
@@ -421,6 +478,8 @@ internal sealed class SessionEntity : ReceivePersistentActor, IWithTimers
     }
 
     private sealed record TranscriptRead(string SessionId, long Offset, string Text, Exception? Error = null);
+
+    private sealed record SnapshotPrefixRead(string SessionId, long Length, string Text, Exception? Error = null);
 }
 
 /// <summary>The Distributed Data key of the cluster-wide session directory.</summary>

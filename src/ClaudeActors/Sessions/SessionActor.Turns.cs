@@ -33,7 +33,7 @@ internal sealed partial class SessionActor
     }
 
     private bool IsKnownQuery(string queryId) =>
-        _current?.Query.QueryId == queryId || _deliveries.ContainsKey(queryId) ||
+        _current?.Query.QueryId == queryId || _journaling?.Current.Query.QueryId == queryId || _deliveries.ContainsKey(queryId) ||
         _queue.Any(w => w is PendingQuery q && q.Query.QueryId == queryId);
 
     private void Enqueue(PendingWork work)
@@ -44,7 +44,7 @@ internal sealed partial class SessionActor
 
     private void StartNext()
     {
-        if (_status != SessionStatus.Ready || _current is not null || _cli is null) return;
+        if (_status != SessionStatus.Ready || _current is not null || _journaling is not null || _cli is null) return;
         if (_queue.First is not { } node) return;
         _queue.RemoveFirst();
         switch (node.Value)
@@ -111,10 +111,16 @@ internal sealed partial class SessionActor
         }
 
         if (_current is not { } current) return; // outside a turn, e.g. the echo of set_model
-        if (!current.Abandoned && current.Query.StreamMessages)
+        var result = message switch
+        {
+            ResultMessage r => r,
+            UnknownMessage { Type: "result" } unreadable => UnreadableResult(unreadable),
+            _ => null,
+        };
+        // A journaled turn's result line goes out with its terminal message, once the journal has it.
+        if (!current.Abandoned && current.Query.StreamMessages && !(result is not null && _journalTurns))
             Deliver(current.Query.QueryId, new QueryMessage(current.Query.QueryId, message));
-        if (message is ResultMessage result) EndTurn(current, result);
-        else if (message is UnknownMessage { Type: "result" } unreadable) EndTurn(current, UnreadableResult(unreadable));
+        if (result is not null) EndTurn(current, result, message);
     }
 
     // A result line the typed model could not read still ends the turn: as a failure, never as a wait.
@@ -162,39 +168,60 @@ internal sealed partial class SessionActor
         PublishStatus();
     }
 
-    private void EndTurn(RunningQuery current, ResultMessage result)
+    private void EndTurn(RunningQuery current, ResultMessage result, ClaudeMessage resultLine)
     {
         _current = null;
         Timers.Cancel("query-" + current.Query.QueryId);
         Timers.Cancel("abandoned-" + current.Query.QueryId);
         if (!_options.NoSessionPersistence) _memory.ConversationPersisted = true;
-        Context.Parent.Tell(new SessionTurnCompleted(_name, _memory.SessionId, result.TotalCostUsd));
-        if (!current.Abandoned)
+        Context.Parent.Tell(new SessionTurnCompleted(_name, _memory.SessionId, result.TotalCostUsd, current.Query.QueryId));
+        if (_journalTurns && !current.Abandoned)
         {
-            if (!result.IsError)
-            {
-                Finish(current, new QueryCompleted(current.Query.QueryId, result));
-            }
-            else
-            {
-                var interrupted = current.InterruptRequested || result.TerminalReason == "aborted_streaming";
-                var unreadable = result.TerminalReason == "unreadable_result";
-                var text = result.Result ?? string.Join("; ", ErrorTexts(result));
-                var unauthenticated = !interrupted && (result.ApiErrorStatus is 401 ||
-                    text.Contains("Not logged in", StringComparison.OrdinalIgnoreCase) ||
-                    text.Contains("authentication", StringComparison.OrdinalIgnoreCase) ||
-                    text.Contains("Invalid API key", StringComparison.OrdinalIgnoreCase));
-                Finish(current, new QueryFailed(current.Query.QueryId, new SessionFailure(
-                    interrupted ? FailureKind.Interrupted : unreadable ? FailureKind.ProtocolError
-                        : unauthenticated ? FailureKind.NotAuthenticated : FailureKind.ApiError,
-                    interrupted ? "The query was interrupted." : $"The turn failed: {text}")
-                {
-                    Result = result,
-                }));
-            }
+            // Busy until the parent has journaled the turn: the next query waits, the caller gets its answer then.
+            _journaling = new JournalingTurn(current, resultLine, TerminalFor(current, result));
+            Timers.StartSingleTimer("journal", new JournalTimedOut(current.Query.QueryId), JournalTimeout);
+            return;
         }
+        if (!current.Abandoned) Finish(current, TerminalFor(current, result));
         if (_status == SessionStatus.Busy) SetStatus(SessionStatus.Ready);
         StartNext();
+    }
+
+    private void CompleteJournaledTurn()
+    {
+        DeliverJournalingTurn();
+        if (_status == SessionStatus.Busy) SetStatus(SessionStatus.Ready);
+        StartNext();
+    }
+
+    private void DeliverJournalingTurn()
+    {
+        if (_journaling is not { } turn) return;
+        _journaling = null;
+        Timers.Cancel("journal");
+        var id = turn.Current.Query.QueryId;
+        if (turn.Current.Query.StreamMessages) Deliver(id, new QueryMessage(id, turn.ResultLine));
+        Finish(turn.Current, turn.Terminal);
+    }
+
+    private static object TerminalFor(RunningQuery current, ResultMessage result)
+    {
+        var id = current.Query.QueryId;
+        if (!result.IsError) return new QueryCompleted(id, result);
+        var interrupted = current.InterruptRequested || result.TerminalReason == "aborted_streaming";
+        var unreadable = result.TerminalReason == "unreadable_result";
+        var text = result.Result ?? string.Join("; ", ErrorTexts(result));
+        var unauthenticated = !interrupted && (result.ApiErrorStatus is 401 ||
+            text.Contains("Not logged in", StringComparison.OrdinalIgnoreCase) ||
+            text.Contains("authentication", StringComparison.OrdinalIgnoreCase) ||
+            text.Contains("Invalid API key", StringComparison.OrdinalIgnoreCase));
+        return new QueryFailed(id, new SessionFailure(
+            interrupted ? FailureKind.Interrupted : unreadable ? FailureKind.ProtocolError
+                : unauthenticated ? FailureKind.NotAuthenticated : FailureKind.ApiError,
+            interrupted ? "The query was interrupted." : $"The turn failed: {text}")
+        {
+            Result = result,
+        });
     }
 
     private static IEnumerable<string> ErrorTexts(ResultMessage result) =>
@@ -467,6 +494,9 @@ internal sealed partial class SessionActor
         public System.Diagnostics.Activity? Activity { get; init; }
         public System.Diagnostics.Stopwatch Started { get; } = System.Diagnostics.Stopwatch.StartNew();
     }
+
+    /// <summary>A finished turn whose answer waits for the parent's journal (<see cref="TurnJournaled"/>).</summary>
+    private sealed record JournalingTurn(RunningQuery Current, ClaudeMessage ResultLine, object Terminal);
 
     private sealed class Delivery(IActorRef replyTo, int? window)
     {

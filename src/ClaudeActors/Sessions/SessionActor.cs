@@ -22,10 +22,13 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
     internal const int OutboxLowWater = 1_000;
     private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(3);
     private static readonly TimeSpan AbandonedTurnGrace = TimeSpan.FromSeconds(10);
+    /// <summary>How long a finished turn waits for its parent to journal it before it is answered anyway.</summary>
+    internal static readonly TimeSpan JournalTimeout = TimeSpan.FromSeconds(10);
 
     private readonly string _name;
     private readonly SessionOptions _options;
     private readonly RestartPolicy _restartPolicy;
+    private readonly bool _journalTurns;
     private readonly SessionLog _logs;
 
     private readonly LinkedList<PendingWork> _queue = new();
@@ -43,6 +46,7 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
     private JsonElement? _serverInfo;
     private SessionStatus _status = SessionStatus.Initializing;
     private RunningQuery? _current;
+    private JournalingTurn? _journaling;
     private readonly Dictionary<string, Exception> _cliFailures = new();
     private SessionFailure? _lastFailure;
     private bool _outputPaused;
@@ -50,9 +54,10 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
 
     private readonly SessionMemory _memory;
 
-    public SessionActor(string name, SessionOptions options, SessionMemory memory)
+    public SessionActor(string name, SessionOptions options, SessionMemory memory, bool journalTurns)
     {
         _name = name;
+        _journalTurns = journalTurns;
         _options = options;
         _restartPolicy = options.Restart;
         _memory = memory;
@@ -69,10 +74,17 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
     /// The memory is created here, once per Props: when the actor itself throws and its supervisor restarts it,
     /// the new instance finds the session id and conversation state of the old one and resumes it.
     /// </summary>
-    public static Props Props(string name, SessionOptions options)
+    /// <param name="name">The session's name.</param>
+    /// <param name="options">How to start its CLI.</param>
+    /// <param name="journalTurns">
+    /// True under a persistent parent: a finished turn is answered only once the parent has journaled its transcript
+    /// lines (<see cref="TurnJournaled"/>), so an answer the caller saw is never missing from the conversation that a
+    /// survivor node resumes.
+    /// </param>
+    public static Props Props(string name, SessionOptions options, bool journalTurns = false)
     {
         var memory = new SessionMemory(options);
-        return Akka.Actor.Props.Create(() => new SessionActor(name, options, memory));
+        return Akka.Actor.Props.Create(() => new SessionActor(name, options, memory, journalTurns));
     }
 
     // A CLI child never restarts in place: it would come back with stale arguments. The session decides.
@@ -213,6 +225,16 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
 
         Receive<CallbackCompleted>(OnCallbackCompleted);
         Receive<QueryTimedOut>(HandleQueryTimeout);
+        Receive<TurnJournaled>(j =>
+        {
+            if (_journaling?.Current.Query.QueryId == j.QueryId) CompleteJournaledTurn();
+        });
+        Receive<JournalTimedOut>(t =>
+        {
+            if (_journaling?.Current.Query.QueryId != t.QueryId) return;
+            Log.Warning("Session {0}: the turn's transcript was not journaled within {1}; answering anyway.", _name, JournalTimeout);
+            CompleteJournaledTurn();
+        });
         Receive<ControlTimedOut>(HandleControlTimeout);
         Receive<InitTimedOut>(t =>
         {
@@ -285,6 +307,8 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
         _lastFailure = failure;
         Log.Warning("Session {0}: {1}", _name, failure);
 
+        // A finished turn waiting for its journal is answered: its result is real.
+        DeliverJournalingTurn();
         // Everyone waiting on this CLI hears about it now, not at their timeout.
         if (_current is { } current)
         {
@@ -374,6 +398,7 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
 
     private void FailEverything(SessionFailure failure)
     {
+        DeliverJournalingTurn();
         if (_current is { } current)
         {
             if (!current.Abandoned) Finish(current, new QueryFailed(current.Query.QueryId, failure));
@@ -458,8 +483,16 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
 
     // ---- internal messages ----------------------------------------------------------------------------
 
-    /// <summary>Told to the parent after each turn: a persistent parent copies the transcript's new lines.</summary>
-    internal sealed record SessionTurnCompleted(string Name, string? SessionId, decimal? CostUsd);
+    /// <summary>
+    /// Told to the parent after each turn: a persistent parent copies the transcript's new lines and, when the
+    /// session journals its turns, answers <see cref="TurnJournaled"/> once they are in the journal.
+    /// </summary>
+    internal sealed record SessionTurnCompleted(string Name, string? SessionId, decimal? CostUsd, string QueryId);
+
+    /// <summary>The parent's answer to <see cref="SessionTurnCompleted"/>: the turn's transcript lines are journaled.</summary>
+    internal sealed record TurnJournaled(string QueryId);
+
+    private sealed record JournalTimedOut(string QueryId);
 
     /// <summary>Makes the actor throw: lets tests prove that a failing session restarts and keeps its conversation.</summary>
     internal sealed record SimulateFailure(string Reason);

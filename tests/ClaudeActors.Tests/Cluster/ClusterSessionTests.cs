@@ -2,6 +2,7 @@ using ClaudeActors.Cluster;
 using ClaudeActors.Sessions;
 using ClaudeActors.Testing;
 using ClaudeActors.Tests.Infrastructure;
+using Microsoft.Data.Sqlite;
 using Xunit;
 
 namespace ClaudeActors.Tests.Cluster;
@@ -146,6 +147,47 @@ public sealed class ClusterSessionTests : IAsyncLifetime
         await Assert.ThrowsAsync<SessionNotFoundException>(() => second.Sessions.GetAsync("durable"));
         var fresh = await second.Sessions.StartAsync(new SessionOptions { Name = "durable" });
         Assert.Equal("I don't know your name.", await fresh.FinalTextAsync("What is my name?"));
+    }
+
+    [Fact]
+    public async Task An_answered_turn_is_already_in_the_journal_and_snapshots_keep_the_conversation()
+    {
+        var first = await Node(TestPaths.FakeCli);
+        var session = await first.Sessions.StartAsync(new SessionOptions { Name = "journaled" });
+        // Events: created, session id, then one or two per turn (a line still being written is taken with the next
+        // turn's); the 20th brings a snapshot, after turn 9 at the earliest.
+        for (var i = 0; i < 22; i++)
+        {
+            Assert.Equal($"Nice to meet you, Journal{i}.", await session.FinalTextAsync($"My name is Journal{i}"));
+            // Read at once, with no grace period: the answer was held until its transcript lines were journaled.
+            Assert.Contains($"Nice to meet you, Journal{i}.", JournalText("claude-session-journaled", "journal", "message"));
+        }
+        // The snapshot store is written on its own, after the journal: it may come a moment later.
+        await AssertEventually(() =>
+        {
+            Assert.Contains("Nice to meet you, Journal8.", JournalText("claude-session-journaled", "snapshot", "snapshot"));
+            return Task.CompletedTask;
+        });
+        await first.StopAsync();
+
+        // Recovery from the snapshot plus the events after it.
+        var second = await Node(TestPaths.FakeCli, workingDirectory: first.Sandbox.WorkDir);
+        var back = await second.Sessions.GetAsync("journaled");
+        Assert.Equal("Your name is Journal21!", await back.FinalTextAsync("What is my name?"));
+    }
+
+    /// <summary>Every row of the SQLite journal (or snapshot) table for one entity, as text.</summary>
+    private string JournalText(string persistenceId, string table, string column)
+    {
+        using var connection = new SqliteConnection($"Data Source={_journal};Mode=ReadOnly");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT {column} FROM {table} WHERE persistence_id = $id";
+        command.Parameters.AddWithValue("$id", persistenceId);
+        using var reader = command.ExecuteReader();
+        var text = new System.Text.StringBuilder();
+        while (reader.Read()) text.Append(System.Text.Encoding.UTF8.GetString((byte[])reader[0])).Append('\n');
+        return text.ToString();
     }
 
     [PostgresFact]

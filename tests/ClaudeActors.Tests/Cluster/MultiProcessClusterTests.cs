@@ -68,9 +68,7 @@ public sealed class MultiProcessClusterTests(ITestOutputHelper output) : IAsyncL
 
         var entry = await Eventually(async () => (await _client.Client.ListDirectoryAsync()).Single(e => e.Name == name && e.Node.Length > 0), TimeSpan.FromSeconds(20));
         var victim = _nodes[addresses.IndexOf(entry.Node)];
-        // The turn's transcript lines are journaled just after its result (docs/reliability.md: a node lost within
-        // that window comes back with the context up to the turn before); give it that moment.
-        await Task.Delay(TimeSpan.FromSeconds(3));
+        // No grace period: the answer above was held until its transcript lines were in the journal.
         var clock = Stopwatch.StartNew();
         victim.Process.Kill(); // SIGKILL: no shutdown, no hand-off; the kernel ends its CLI (parent-death signal)
 
