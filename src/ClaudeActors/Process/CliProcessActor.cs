@@ -202,7 +202,8 @@ internal sealed class CliProcessActor : ReceiveActor, IWithTimers
         var self = Self;
         var stdout = process.StandardOutput.BaseStream;
         var maxLine = _maxLineBytes;
-        var readBuffer = new byte[64 * 1024];
+        // 16 KB: a pipe read returns what is there (a 64 KB pipe at most); a bigger buffer would only cost each live session.
+        var readBuffer = new byte[16 * 1024];
         var secrets = _secrets;
         var (killSwitch, _) = Source.UnfoldResourceAsync<ByteString, Stream>(
                 () => Task.FromResult(stdout),

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using SystemProcess = System.Diagnostics.Process;
-using ClaudeActors.Testing;
 using ClaudeActors.Tests.Infrastructure;
 using Xunit;
 using Xunit.Abstractions;
@@ -12,30 +11,15 @@ namespace ClaudeActors.Tests.CommandLine;
 /// <c>claude-actors chat</c> end to end: the built host runs as its own process (as a user would start it), with
 /// the real claude CLI against the fake Messages API and input piped on stdin.
 /// </summary>
-public sealed class ChatCommandTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed class ChatCommandTests(ITestOutputHelper output) : FakeApiTestBase
 {
     private static readonly TimeSpan RunTimeout = TimeSpan.FromSeconds(90);
-
-    private FakeMessagesApi _api = null!;
-    private CliSandbox _sandbox = null!;
-
-    public async Task InitializeAsync()
-    {
-        _api = await FakeMessagesApi.StartAsync();
-        _sandbox = new CliSandbox(_api.BaseUrl);
-    }
-
-    public async Task DisposeAsync()
-    {
-        _sandbox.Dispose();
-        await _api.DisposeAsync();
-    }
 
     [Fact]
     public async Task Chat_streams_two_turns_that_share_context_and_quits_cleanly()
     {
         var run = await RunHostAsync(
-            ["chat", "--cli-path", TestPaths.RealCli, "--cwd", _sandbox.WorkDir],
+            ["chat", "--cli-path", TestPaths.RealCli, "--cwd", Sandbox.WorkDir],
             "My name is Alice\nWhat is my name?\n/quit\n");
 
         Assert.True(run.ExitCode == 0, $"exit code {run.ExitCode}; stderr:\n{run.Stderr}");
@@ -43,14 +27,14 @@ public sealed class ChatCommandTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Contains("Your name is Alice!", run.Stdout);
         Assert.True(run.Stdout.IndexOf("Nice to meet you", StringComparison.Ordinal) < run.Stdout.IndexOf("Your name is", StringComparison.Ordinal));
         // The second answer needed the first turn: both went through one CLI process and one conversation.
-        Assert.Contains(_api.ConversationRequests[^1].UserTexts, t => t.Contains("My name is Alice"));
-        Assert.Empty(_sandbox.LiveProcesses());
+        Assert.Contains(Api.ConversationRequests[^1].UserTexts, t => t.Contains("My name is Alice"));
+        Assert.Empty(Sandbox.LiveProcesses());
     }
 
     [Fact]
     public async Task A_missing_cli_exits_with_code_3_and_one_line_on_stderr()
     {
-        var run = await RunHostAsync(["chat", "--cli-path", "/nonexistent/claude", "--cwd", _sandbox.WorkDir], "");
+        var run = await RunHostAsync(["chat", "--cli-path", "/nonexistent/claude", "--cwd", Sandbox.WorkDir], "");
 
         Assert.Equal(3, run.ExitCode);
         var lines = run.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -70,11 +54,11 @@ public sealed class ChatCommandTests(ITestOutputHelper output) : IAsyncLifetime
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-            WorkingDirectory = _sandbox.WorkDir,
+            WorkingDirectory = Sandbox.WorkDir,
         };
         start.ArgumentList.Add(HostDll());
         foreach (var argument in arguments) start.ArgumentList.Add(argument);
-        foreach (var (key, value) in _sandbox.Environment) start.Environment[key] = value;
+        foreach (var (key, value) in Sandbox.Environment) start.Environment[key] = value;
         start.Environment.Remove("CLAUDE_CLI_PATH");
 
         using var process = SystemProcess.Start(start) ?? throw new InvalidOperationException("dotnet did not start");

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using ClaudeActors.Testing;
 using ClaudeActors.Tests.Infrastructure;
 using Xunit;
 using Xunit.Abstractions;
@@ -8,33 +7,18 @@ using Xunit.Abstractions;
 namespace ClaudeActors.Tests.CommandLine;
 
 /// <summary><c>claude-actors history</c>: a chat's transcript (written by the real CLI against the fake API) printed back.</summary>
-public sealed class HistoryCommandTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed class HistoryCommandTests(ITestOutputHelper output) : FakeApiTestBase
 {
-    private FakeMessagesApi _api = null!;
-    private CliSandbox _sandbox = null!;
-
-    public async Task InitializeAsync()
-    {
-        _api = await FakeMessagesApi.StartAsync();
-        _sandbox = new CliSandbox(_api.BaseUrl);
-    }
-
-    public async Task DisposeAsync()
-    {
-        _sandbox.Dispose();
-        await _api.DisposeAsync();
-    }
-
     [Fact]
     public async Task History_prints_both_turns_of_a_chat_in_order_and_as_json_lines()
     {
-        var chat = await HostProcess.RunAsync(_sandbox, ["chat", "--cli-path", TestPaths.RealCli, "--cwd", _sandbox.WorkDir], output,
+        var chat = await HostProcess.RunAsync(Sandbox, ["chat", "--cli-path", TestPaths.RealCli, "--cwd", Sandbox.WorkDir], output,
             "My name is Alice\nWhat is my name?\n/id\n/quit\n", TimeSpan.FromSeconds(60));
         Assert.True(chat.ExitCode == 0, chat.Stderr);
         var id = Regex.Match(chat.Stdout, @"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", RegexOptions.Multiline).Value;
         Assert.NotEmpty(id);
 
-        var history = await HostProcess.RunAsync(_sandbox, ["history", id, "--config-dir", _sandbox.ConfigDir], output);
+        var history = await HostProcess.RunAsync(Sandbox, ["history", id, "--config-dir", Sandbox.ConfigDir], output);
         Assert.True(history.ExitCode == 0, history.Stderr);
         var text = history.Stdout;
         int At(string expected)
@@ -50,7 +34,7 @@ public sealed class HistoryCommandTests(ITestOutputHelper output) : IAsyncLifeti
         };
         Assert.Equal(positions.Order(), positions);
 
-        var json = await HostProcess.RunAsync(_sandbox, ["history", id, "--config-dir", _sandbox.ConfigDir, "--json"], output);
+        var json = await HostProcess.RunAsync(Sandbox, ["history", id, "--config-dir", Sandbox.ConfigDir, "--json"], output);
         Assert.True(json.ExitCode == 0, json.Stderr);
         var lines = json.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.True(lines.Length >= 4, json.Stdout);
@@ -72,7 +56,7 @@ public sealed class HistoryCommandTests(ITestOutputHelper output) : IAsyncLifeti
     [InlineData("0b4f5a47-5d0a-4c47-9d5b-1f0c0e0a0a0a", 8, "No transcript for session")]
     public async Task History_of_an_invalid_or_unknown_id_fails_with_one_line(string id, int exitCode, string message)
     {
-        var run = await HostProcess.RunAsync(_sandbox, ["history", id, "--config-dir", _sandbox.ConfigDir], output);
+        var run = await HostProcess.RunAsync(Sandbox, ["history", id, "--config-dir", Sandbox.ConfigDir], output);
 
         Assert.Equal(exitCode, run.ExitCode);
         Assert.Contains(message, Assert.Single(run.StderrLines));

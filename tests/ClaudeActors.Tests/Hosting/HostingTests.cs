@@ -3,7 +3,6 @@ using Akka.Hosting;
 using ClaudeActors.Client;
 using ClaudeActors.Hosting;
 using ClaudeActors.Sessions;
-using ClaudeActors.Testing;
 using ClaudeActors.Tests.Infrastructure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -13,31 +12,16 @@ using Xunit;
 namespace ClaudeActors.Tests.Hosting;
 
 /// <summary>ClaudeActors embedded in an Akka.Hosting application: declared sessions, DI facade, shutdown.</summary>
-public sealed class HostingTests : IAsyncLifetime
+public sealed class HostingTests : FakeApiTestBase
 {
-    private FakeMessagesApi _api = null!;
-    private CliSandbox _sandbox = null!;
-
-    public async Task InitializeAsync()
-    {
-        _api = await FakeMessagesApi.StartAsync();
-        _sandbox = new CliSandbox(_api.BaseUrl);
-    }
-
-    public async Task DisposeAsync()
-    {
-        _sandbox.Dispose();
-        await _api.DisposeAsync();
-    }
-
     private IHost BuildHost(string cliPath, Dictionary<string, string?> settings)
     {
         var config = new Dictionary<string, string?>
         {
             ["ClaudeActors:Defaults:CliPath"] = cliPath,
-            ["ClaudeActors:Defaults:WorkingDirectory"] = _sandbox.WorkDir,
+            ["ClaudeActors:Defaults:WorkingDirectory"] = Sandbox.WorkDir,
         };
-        foreach (var (key, value) in _sandbox.Environment) config["ClaudeActors:Defaults:Environment:" + key] = value;
+        foreach (var (key, value) in Sandbox.Environment) config["ClaudeActors:Defaults:Environment:" + key] = value;
         foreach (var (key, value) in settings) config[key] = value;
 
         return Host.CreateDefaultBuilder()
@@ -82,10 +66,10 @@ public sealed class HostingTests : IAsyncLifetime
         Assert.Equal(["assistant", "code-reviewer"], list.Select(s => s.Name));
         Assert.All(list, s => Assert.True(SessionIds.IsValid(s.SessionId)));
         Assert.Contains("haiku", list[1].Model);
-        Assert.Equal(2, _sandbox.LiveProcesses().Count);
+        Assert.Equal(2, Sandbox.LiveProcesses().Count);
 
         await host.StopAsync();
-        Assert.Empty(_sandbox.LiveProcesses());
+        Assert.Empty(Sandbox.LiveProcesses());
     }
 
     [Fact]
@@ -95,7 +79,7 @@ public sealed class HostingTests : IAsyncLifetime
         await host.StartAsync();
         var sessions = host.Services.GetRequiredService<IClaudeSessions>();
         var system = host.Services.GetRequiredService<ActorSystem>();
-        var defaults = _sandbox.FakeCliOptions();
+        var defaults = Sandbox.FakeCliOptions();
 
         var temp = await sessions.StartAsync(defaults with { Name = "temp_session", SystemPrompt = "Temporary helper" });
         Assert.Equal("Nice to meet you, Ida.", await temp.FinalTextAsync("My name is Ida"));
@@ -143,7 +127,7 @@ public sealed class HostingTests : IAsyncLifetime
         Assert.Equal("Your name is Jo!", await again.FinalTextAsync("What is my name?"));
         Assert.Equal(before.SessionId, await again.GetSessionIdAsync());
         await host.StopAsync();
-        Assert.Empty(_sandbox.LiveProcesses());
+        Assert.Empty(Sandbox.LiveProcesses());
     }
 
     private static async Task<T> WaitForAsync<T>(Func<Task<T>> attempt, TimeSpan? timeout = null)
