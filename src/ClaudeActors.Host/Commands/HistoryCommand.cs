@@ -1,10 +1,12 @@
 using System.CommandLine;
+using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ClaudeActors.History;
 using ClaudeActors.Protocol;
 using ClaudeActors.Sessions;
+using Spectre.Console;
 
 namespace ClaudeActors.Host.Commands;
 
@@ -19,15 +21,25 @@ internal static class HistoryCommand
 
     public static Command Create()
     {
-        var id = new Argument<string>("SESSION_ID") { Description = "The conversation's session id (a UUID, as printed by the chat's /id or `sessions list`)." };
+        var id = new Argument<string?>("SESSION_ID")
+        {
+            Description = "The conversation's session id (a UUID, as printed by the chat's /id or `sessions list`). Without it: list the stored conversations.",
+            Arity = ArgumentArity.ZeroOrOne,
+        };
+        var cwd = new Option<string?>("--cwd") { Description = "With no SESSION_ID: only the conversations of this working directory.", HelpName = "DIR" };
         var json = new Option<bool>("--json") { Description = "Print each message as one JSON line (the CLI's stream-json form)." };
         var configDir = new Option<string?>("--config-dir")
         {
             Description = "The CLI's config dir holding projects/. Default: $CLAUDE_CONFIG_DIR, then ~/.claude.",
             HelpName = "DIR",
         };
-        var command = new Command("history", "Print a conversation from the claude CLI's transcript on this machine.") { id, json, configDir };
-        command.SetAction((parse, _) => RunAsync(parse.GetValue(id)!, parse.GetValue(json), parse.GetValue(configDir)));
+        var command = new Command("history", "Print a conversation from the claude CLI's transcript on this machine, or list the stored ones.")
+        {
+            id, json, configDir, cwd,
+        };
+        command.SetAction((parse, _) => parse.GetValue(id) is { } sessionId
+            ? RunAsync(sessionId, parse.GetValue(json), parse.GetValue(configDir))
+            : ListAsync(parse.GetValue(json), parse.GetValue(configDir), parse.GetValue(cwd)));
         return command;
     }
 
@@ -80,6 +92,37 @@ internal static class HistoryCommand
         }
         if (!json && conversation.Messages.Count == 0) OperatorConsole.Note("the conversation has no messages yet.");
         await output.FlushAsync();
+        return ExitCodes.Ok;
+    }
+
+    private static async Task<int> ListAsync(bool json, string? configDir, string? cwd)
+    {
+        if (configDir is not null && !Directory.Exists(configDir))
+        {
+            OperatorConsole.Error($"the config dir '{configDir}' does not exist.");
+            return ExitCodes.Usage;
+        }
+        var sessions = await StoredSessions.ListAsync(configDir, cwd);
+        if (json)
+        {
+            foreach (var s in sessions)
+                Console.Out.WriteLine(new JsonObject
+                {
+                    ["session_id"] = s.SessionId, ["cwd"] = s.WorkingDirectory, ["last_modified"] = s.LastModified.ToString("O"),
+                    ["size_bytes"] = s.SizeBytes, ["summary"] = s.Summary, ["first_prompt"] = s.FirstPrompt,
+                }.ToJsonString());
+            return ExitCodes.Ok;
+        }
+        if (sessions.Count == 0)
+        {
+            OperatorConsole.Note("no stored conversations.");
+            return ExitCodes.Ok;
+        }
+        var table = new Table().Border(TableBorder.Rounded).AddColumns("session id", "last modified", "directory", "first prompt");
+        foreach (var s in sessions)
+            table.AddRow(s.SessionId, s.LastModified.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture),
+                Markup.Escape(s.WorkingDirectory ?? "-"), Markup.Escape(Summarise(s.Summary ?? s.FirstPrompt ?? "-")));
+        OperatorConsole.CreateOutput().Write(table);
         return ExitCodes.Ok;
     }
 

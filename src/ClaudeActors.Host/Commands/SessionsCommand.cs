@@ -50,7 +50,7 @@ internal static class SessionsCommand
         var model = new Option<string?>("--model", "-m") { Description = "The model: an alias (sonnet, opus, haiku) or a full model id. Default: the node's.", HelpName = "MODEL" };
         var systemPrompt = new Option<string?>("--system-prompt") { Description = "Replace the CLI's system prompt with this text.", HelpName = "TEXT" };
 
-        var list = new Command("list", "List the cluster's sessions: name, node, status, session id, passivated, last update.");
+        var list = new Command("list", "List the cluster's sessions: name, node, status, session id, model, turns, cost, passivated, last activity.");
         list.SetAction((parse, _) => RunAsync(Read(parse), ListAsync));
 
         var start = new Command("start", "Start a named session on the cluster and wait until its CLI is ready.") { name, model, systemPrompt };
@@ -64,6 +64,10 @@ internal static class SessionsCommand
         var stop = new Command("stop", "Terminate a session: its CLI stops and it is removed cluster-wide (its journal is deleted).") { stopName };
         stop.SetAction((parse, _) => RunAsync(Read(parse), (node, ct) => StopAsync(node, parse.GetValue(stopName)!, ct)));
 
+        var restartName = NameArgument();
+        var restart = new Command("restart", "Restart a session's CLI: a new process resumes the same conversation (a running turn is interrupted).") { restartName };
+        restart.SetAction((parse, _) => RunAsync(Read(parse), (node, ct) => RestartAsync(node, parse.GetValue(restartName)!, ct)));
+
         var infoName = NameArgument();
         var info = new Command("info", "Show one session: session id, status, model, start time, restarts, CLI process.") { infoName };
         info.SetAction((parse, _) => RunAsync(Read(parse), (node, ct) => InfoAsync(node, parse.GetValue(infoName)!, ct)));
@@ -72,7 +76,7 @@ internal static class SessionsCommand
             "Manage the sessions of a running cluster (joins it through --seed as a client node, then leaves). " +
             $"Exit codes: 0 done, 2 usage, {ExitCodes.ClusterUnreachable} cluster unreachable, {ExitCodes.NotFound} no such session, {ExitCodes.AlreadyExists} name taken.")
         {
-            seeds, hostname, verbose, list, start, stop, info,
+            seeds, hostname, verbose, list, start, stop, restart, info,
         };
     }
 
@@ -217,6 +221,13 @@ internal static class SessionsCommand
     {
         await node.Sessions.TerminateAsync(name, cancellationToken);
         Console.Out.WriteLine($"session '{name}' stopped and removed.");
+        return ExitCodes.Ok;
+    }
+
+    private static async Task<int> RestartAsync(ClientNode node, string name, CancellationToken cancellationToken)
+    {
+        var info = await node.Sessions.RestartAsync(name, cancellationToken);
+        Console.Out.WriteLine($"session '{name}' restarted: CLI process {info.CliProcessId?.ToString(CultureInfo.InvariantCulture) ?? "-"}, session id {info.SessionId ?? "-"}.");
         return ExitCodes.Ok;
     }
 

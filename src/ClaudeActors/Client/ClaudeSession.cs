@@ -25,6 +25,9 @@ public sealed class ClaudeSession : IAsyncDisposable
 {
     private const int AckWindow = 256;
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(90);
+    // A restart waits for the old CLI to stop (up to its stop grace and a kill) and the new one to answer initialize.
+    private static readonly TimeSpan RestartTimeout = TimeSpan.FromSeconds(120);
+    private static readonly TimeSpan AliveTimeout = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan ReplyGrace = TimeSpan.FromSeconds(15);
     private readonly ActorSystem _system;
     private readonly bool _sharded;
@@ -223,6 +226,89 @@ public sealed class ClaudeSession : IAsyncDisposable
     /// <summary>The initialize handshake's response: commands, models, account, CLI version.</summary>
     public Task<JsonElement?> GetServerInfoAsync(CancellationToken cancellationToken = default) =>
         ControlAsync(GetServerInfo.Instance, cancellationToken);
+
+    /// <summary>The initialize handshake's response, typed: slash commands, models, agents, account, CLI version.</summary>
+    public async Task<ServerInfo> GetServerDetailsAsync(CancellationToken cancellationToken = default) =>
+        ServerInfo.Parse(await GetServerInfoAsync(cancellationToken).ConfigureAwait(false) ?? default);
+
+    /// <summary>The slash commands and skills the CLI offers.</summary>
+    public async Task<IReadOnlyList<SlashCommandInfo>> GetSupportedCommandsAsync(CancellationToken cancellationToken = default) =>
+        (await GetServerDetailsAsync(cancellationToken).ConfigureAwait(false)).Commands;
+
+    /// <summary>The models the CLI accepts (what <see cref="SetModelAsync"/> is checked against).</summary>
+    public async Task<IReadOnlyList<ModelInfo>> GetSupportedModelsAsync(CancellationToken cancellationToken = default) =>
+        (await GetServerDetailsAsync(cancellationToken).ConfigureAwait(false)).Models;
+
+    /// <summary>The agents the CLI can run.</summary>
+    public async Task<IReadOnlyList<AgentInfo>> GetSupportedAgentsAsync(CancellationToken cancellationToken = default) =>
+        (await GetServerDetailsAsync(cancellationToken).ConfigureAwait(false)).Agents;
+
+    /// <summary>Where the CLI's credentials come from, and the account when logged in.</summary>
+    public async Task<AccountInfo?> GetAccountInfoAsync(CancellationToken cancellationToken = default) =>
+        (await GetServerDetailsAsync(cancellationToken).ConfigureAwait(false)).Account;
+
+    /// <summary>
+    /// True while the session has a CLI that can take a query now or after the running one (Ready or Busy); false when
+    /// it is starting, restarting, failed or gone, or does not answer within 5 seconds.
+    /// </summary>
+    public async Task<bool> IsAliveAsync(CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            // A stopped local actor never answers a question, but its ref answers Identify at once.
+            if (!_sharded && (await Actor.Ask<ActorIdentity>(new Identify(null), AliveTimeout, cancellationToken).ConfigureAwait(false)).Subject is null)
+                return false;
+            var info = await AskAsync<SessionInfo>(GetSessionInfo.Instance, AliveTimeout, cancellationToken).ConfigureAwait(false);
+            return info.Status is SessionStatus.Ready or SessionStatus.Busy;
+        }
+        catch (AskTimeoutException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Reconnects a disconnected or failed MCP server.</summary>
+    public Task<JsonElement?> ReconnectMcpServerAsync(string serverName, CancellationToken cancellationToken = default) =>
+        ControlAsync(new ReconnectMcpServer(serverName), cancellationToken);
+
+    /// <summary>Enables or disables an MCP server without a restart.</summary>
+    public Task<JsonElement?> ToggleMcpServerAsync(string serverName, bool enabled, CancellationToken cancellationToken = default) =>
+        ControlAsync(new ToggleMcpServer(serverName, enabled), cancellationToken);
+
+    /// <summary>Replaces the CLI's dynamically added MCP servers (name → config); returns what was added, removed and failed.</summary>
+    public Task<JsonElement?> SetMcpServersAsync(IReadOnlyDictionary<string, JsonElement> servers, CancellationToken cancellationToken = default) =>
+        ControlAsync(new SetMcpServers(servers), cancellationToken);
+
+    /// <summary>Stops a background task the model started.</summary>
+    public Task<JsonElement?> StopTaskAsync(string taskId, CancellationToken cancellationToken = default) =>
+        ControlAsync(new StopTask(taskId), cancellationToken);
+
+    /// <summary>How the context window is used, by category (<paramref name="full"/>: counted with the API, extra calls).</summary>
+    public Task<JsonElement?> GetContextUsageAsync(bool full = false, CancellationToken cancellationToken = default) =>
+        ControlAsync(new GetContextUsage(full), cancellationToken);
+
+    /// <summary>Sets the extended-thinking budget for the next turns; null goes back to the default.</summary>
+    public Task<JsonElement?> SetMaxThinkingTokensAsync(int? maxThinkingTokens, CancellationToken cancellationToken = default) =>
+        ControlAsync(new SetMaxThinkingTokens(maxThinkingTokens), cancellationToken);
+
+    /// <summary>Any other control request of the CLI, by subtype (see <see cref="SendControlRequest"/>).</summary>
+    public Task<JsonElement?> SendControlRequestAsync(string subtype, JsonElement? fields = null, CancellationToken cancellationToken = default) =>
+        ControlAsync(new SendControlRequest(subtype, fields), cancellationToken);
+
+    /// <summary>
+    /// Restarts the session's CLI, resuming the same conversation; returns once the new CLI is ready. A running query
+    /// fails with <see cref="QueryInterruptedException"/>; queued ones run on the new CLI.
+    /// </summary>
+    public async Task<SessionInfo> RestartAsync(CancellationToken cancellationToken = default)
+    {
+        var reply = await AskAsync<object>(new RestartSession(Name), RestartTimeout, cancellationToken).ConfigureAwait(false);
+        return reply switch
+        {
+            SessionInfo info => info,
+            SessionStartFailed failed => throw failed.Failure.ToException(),
+            _ => throw new InvalidOperationException("Unexpected reply " + reply.GetType().Name),
+        };
+    }
 
     /// <summary>Interrupts the running turn; its caller gets <see cref="QueryInterruptedException"/>.</summary>
     public Task<JsonElement?> InterruptAsync(CancellationToken cancellationToken = default) =>

@@ -18,6 +18,12 @@ public interface IClaudeSessions
 
     /// <summary>Every session with name, session id, status, model, start time and restart count.</summary>
     Task<IReadOnlyList<SessionInfo>> ListAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>How many sessions there are, by status (in a cluster: passivated ones count as <see cref="SessionStatus.Stopped"/>).</summary>
+    Task<SessionCount> CountAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Restarts the named session's CLI, resuming its conversation; throws <see cref="SessionNotFoundException"/>.</summary>
+    Task<SessionInfo> RestartAsync(string name, CancellationToken cancellationToken = default);
 }
 
 /// <summary>
@@ -92,6 +98,18 @@ public sealed class ClaudeSessionsClient(ActorSystem system) : IClaudeSessions
                 .Select(e => new SessionInfo(e.Name, e.SessionId, e.Status, null, e.UpdatedAt, 0, 0, null, null)).ToList();
         return (await Supervisor.Ask<SessionList>(ListSessions.Instance, AskTimeout, cancellationToken).ConfigureAwait(false)).Sessions;
     }
+
+    /// <inheritdoc />
+    public async Task<SessionCount> CountAsync(CancellationToken cancellationToken = default)
+    {
+        if (Region is null) return await Supervisor.Ask<SessionCount>(CountSessions.Instance, AskTimeout, cancellationToken).ConfigureAwait(false);
+        var entries = await ListDirectoryAsync(cancellationToken).ConfigureAwait(false);
+        return new SessionCount(entries.Count, entries.GroupBy(e => e.Passivated ? SessionStatus.Stopped : e.Status).ToDictionary(g => g.Key, g => g.Count()));
+    }
+
+    /// <inheritdoc />
+    public async Task<SessionInfo> RestartAsync(string name, CancellationToken cancellationToken = default) =>
+        await (await GetAsync(name, cancellationToken).ConfigureAwait(false)).RestartAsync(cancellationToken).ConfigureAwait(false);
 
     /// <summary>
     /// Cluster mode: every known session with its node, status and session id, passivated ones included, from the

@@ -29,6 +29,9 @@ internal sealed class ClaudeActorsSerializer : SerializerWithStringManifest
         ["ce"] = typeof(CreateSessionEntity), ["cea"] = typeof(SessionEntityCreated), ["te"] = typeof(TerminateSessionEntity),
         ["tea"] = typeof(SessionEntityTerminated), ["pe"] = typeof(PassivateSessionEntity), ["rej"] = typeof(SessionEntityRejected),
         ["dir"] = typeof(SessionDirectoryEntry),
+        ["mcpr"] = typeof(ReconnectMcpServer), ["mcpt"] = typeof(ToggleMcpServer), ["mcps"] = typeof(SetMcpServers),
+        ["stt"] = typeof(StopTask), ["ctx"] = typeof(GetContextUsage), ["think"] = typeof(SetMaxThinkingTokens),
+        ["ctl"] = typeof(SendControlRequest), ["rs"] = typeof(RestartSession),
         ["ev-created"] = typeof(SessionCreatedEvent), ["ev-id"] = typeof(SessionIdRecordedEvent),
         ["ev-tx"] = typeof(TranscriptAppendedEvent), ["snap"] = typeof(SessionEntitySnapshot),
     };

@@ -50,6 +50,7 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
     private readonly Dictionary<string, Exception> _cliFailures = new();
     private SessionFailure? _lastFailure;
     private bool _outputPaused;
+    private bool _restartRequested;
     private long _controlCounter;
 
     private readonly SessionMemory _memory;
@@ -185,6 +186,7 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
             new JsonObject { ["mode"] = PermissionModes.ToWire(m.Mode) }, ControlKind.SetPermissionMode(m.Mode)));
         Receive<GetMcpStatus>(_ => SendControl(Sender, "mcp_status", new JsonObject(), ControlKind.Plain));
         Receive<RewindFiles>(HandleRewind);
+        ReceiveControls();
         Receive<GetServerInfo>(_ => Sender.Tell(_serverInfo is { } info
             ? new ControlResult(info, null)
             : new ControlResult(null, _lastFailure ?? new SessionFailure(FailureKind.SessionStopped, "The initialize handshake has not completed yet."))));
@@ -302,6 +304,12 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
             Context.Stop(Self);
             return;
         }
+        if (_restartRequested)
+        {
+            _restartRequested = false;
+            StartCli(RestartResumeId());
+            return;
+        }
 
         var failure = DescribeCliFailure(cause);
         _lastFailure = failure;
@@ -315,12 +323,7 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
             if (!current.Abandoned) Finish(current, new QueryFailed(current.Query.QueryId, failure));
             _current = null;
         }
-        foreach (var (id, pending) in _pendingControls.ToList())
-        {
-            Timers.Cancel("control-" + id);
-            pending.ReplyTo.Tell(new ControlResult(null, failure));
-        }
-        _pendingControls.Clear();
+        FailPendingControls(failure);
 
         var neverStarted = _serverInfo is null && _memory.RestartCount == 0 && _memory.RecentRestarts.Count == 0 && failure.Kind == FailureKind.CliStartFailed;
         if (neverStarted || !AllowRestart())
@@ -396,6 +399,16 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
         Timers.StartSingleTimer("stop", StopDeadline.Instance, StopGrace + TimeSpan.FromSeconds(5));
     }
 
+    private void FailPendingControls(SessionFailure failure)
+    {
+        foreach (var (id, pending) in _pendingControls)
+        {
+            Timers.Cancel("control-" + id);
+            pending.ReplyTo.Tell(new ControlResult(null, failure));
+        }
+        _pendingControls.Clear();
+    }
+
     private void FailEverything(SessionFailure failure)
     {
         DeliverJournalingTurn();
@@ -418,12 +431,7 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
                     break;
             }
         }
-        foreach (var (id, pending) in _pendingControls)
-        {
-            Timers.Cancel("control-" + id);
-            pending.ReplyTo.Tell(new ControlResult(null, failure));
-        }
-        _pendingControls.Clear();
+        FailPendingControls(failure);
         foreach (var deferred in _deferredControls) deferred.ReplyTo.Tell(new ControlResult(null, failure));
         _deferredControls.Clear();
         foreach (var waiter in _readyWaiters) waiter.Tell(new SessionStartFailed(failure));

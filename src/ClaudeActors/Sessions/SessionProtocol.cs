@@ -81,6 +81,55 @@ public sealed record GetMcpStatus
 /// <param name="DryRun">Only report what would change.</param>
 public sealed record RewindFiles(string UserMessageId, bool DryRun = false);
 
+/// <summary>Reconnect a disconnected or failed MCP server. Replies <see cref="ControlResult"/>.</summary>
+/// <param name="ServerName">The server's name, as <see cref="GetMcpStatus"/> reports it.</param>
+public sealed record ReconnectMcpServer(string ServerName);
+
+/// <summary>Enable or disable an MCP server without restarting. Replies <see cref="ControlResult"/>.</summary>
+/// <param name="ServerName">The server's name, as <see cref="GetMcpStatus"/> reports it.</param>
+/// <param name="Enabled">False disables it: its tools leave the model's tool list.</param>
+public sealed record ToggleMcpServer(string ServerName, bool Enabled);
+
+/// <summary>
+/// Replace the CLI's dynamically added MCP servers with this set (name → config such as
+/// <c>{"type":"stdio","command":"...","args":[...]}</c> or <c>{"type":"http","url":"..."}</c>). Replies <see cref="ControlResult"/>
+/// with the servers added, removed and failed.
+/// </summary>
+/// <param name="Servers">The servers by name.</param>
+public sealed record SetMcpServers(IReadOnlyDictionary<string, JsonElement> Servers);
+
+/// <summary>Stop a running background task (a command or an agent the model started in the background). Replies <see cref="ControlResult"/>.</summary>
+/// <param name="TaskId">The task's id, from the CLI's task messages.</param>
+public sealed record StopTask(string TaskId);
+
+/// <summary>
+/// Ask how the context window is used, by category. Replies <see cref="ControlResult"/>.
+/// </summary>
+/// <param name="Full">True counts each category with the API's token-count endpoint (extra API calls); false answers from the last response's usage and local estimates.</param>
+public sealed record GetContextUsage(bool Full = false);
+
+/// <summary>Set the extended-thinking budget for the next turns; null goes back to the session default. Replies <see cref="ControlResult"/>.</summary>
+/// <param name="MaxThinkingTokens">The budget in tokens, or null.</param>
+public sealed record SetMaxThinkingTokens(int? MaxThinkingTokens);
+
+/// <summary>
+/// Any other control request of the CLI's protocol, by subtype: for subtypes newer than this library. The subtypes
+/// the session manages itself (<c>initialize</c>, <c>interrupt</c>, <c>set_model</c>, <c>set_permission_mode</c>,
+/// <c>rewind_files</c>, <c>mcp_message</c>) are refused: use their own messages. Replies <see cref="ControlResult"/>.
+/// </summary>
+/// <param name="Subtype">The request's subtype, e.g. <c>get_settings</c>.</param>
+/// <param name="Fields">The request's other fields, as a JSON object.</param>
+public sealed record SendControlRequest(string Subtype, JsonElement? Fields = null);
+
+/// <summary>
+/// Restart the session's CLI, resuming the same conversation: a running query fails with
+/// <see cref="FailureKind.Interrupted"/>, queued ones wait and then run on the new CLI. Sent to a session, or to the
+/// supervisor with <paramref name="Name"/>. Replies <see cref="SessionInfo"/> once the new CLI is ready, or
+/// <see cref="SessionStartFailed"/>.
+/// </summary>
+/// <param name="Name">The session's name, when sent to the supervisor.</param>
+public sealed record RestartSession(string? Name = null);
+
 /// <summary>The outcome of a control request: the CLI's response, or a failure.</summary>
 /// <param name="Response">The CLI's response payload, when it succeeded.</param>
 /// <param name="Failure">Why it failed, otherwise.</param>

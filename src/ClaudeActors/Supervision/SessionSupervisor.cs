@@ -15,6 +15,8 @@ internal sealed class SessionSupervisor : ReceiveActor
     private readonly RestartPolicy _restartPolicy;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<string, IActorRef> _sessions = new(StringComparer.Ordinal);
+    // The last status each session published: counting needs no round trip to every session.
+    private readonly Dictionary<string, SessionStatus> _statuses = new(StringComparer.Ordinal);
     private readonly Dictionary<IActorRef, List<(string Name, IActorRef ReplyTo)>> _terminating = new();
 
     public SessionSupervisor(RestartPolicy restartPolicy)
@@ -23,24 +25,22 @@ internal sealed class SessionSupervisor : ReceiveActor
         Receive<StartSession>(Start);
         Receive<TerminateSession>(Terminate);
         Receive<GetSession>(get => Sender.Tell(new SessionLookup(get.Name, _sessions.GetValueOrDefault(get.Name))));
-        ReceiveAsync<ListSessions>(async _ =>
+        // Collected off the supervisor's thread: a slow session delays the list, never a start or a stop.
+        Receive<ListSessions>(_ => Task.WhenAll(_sessions.Select(kv => InfoOf(kv.Key, kv.Value)))
+            .PipeTo(Sender, success: infos => new SessionList(infos.OrderBy(i => i.Name, StringComparer.Ordinal).ToList())));
+        Receive<CountSessions>(_ => Sender.Tell(new SessionCount(_sessions.Count, _sessions.Keys
+            .GroupBy(name => _statuses.GetValueOrDefault(name, SessionStatus.Initializing))
+            .ToDictionary(g => g.Key, g => g.Count()))));
+        Receive<RestartSession>(restart =>
         {
-            var sender = Sender;
-            var infos = await Task.WhenAll(_sessions.Select(async kv =>
-            {
-                try
-                {
-                    return await kv.Value.Ask<SessionInfo>(GetSessionInfo.Instance, TimeSpan.FromSeconds(5)).ConfigureAwait(false);
-                }
-                catch (Exception)
-                {
-                    return new SessionInfo(kv.Key, null, SessionStatus.Stopped, null, default, 0, 0, null, null);
-                }
-            })).ConfigureAwait(false);
-            sender.Tell(new SessionList(infos.OrderBy(i => i.Name, StringComparer.Ordinal).ToList()));
+            if (restart.Name is { } name && _sessions.TryGetValue(name, out var session)) session.Forward(restart);
+            else Sender.Tell(new SessionStartFailed(new SessionFailure(FailureKind.SessionNotFound, $"No session is named '{restart.Name}'.")));
         });
         Receive<Terminated>(OnTerminated);
-        Receive<SessionStatusChanged>(_ => { });
+        Receive<SessionStatusChanged>(changed =>
+        {
+            if (_sessions.TryGetValue(changed.Name, out var session) && session.Equals(Sender)) _statuses[changed.Name] = changed.Status;
+        });
         Receive<SessionActor.SessionTurnCompleted>(_ => { });
         Receive<StopAllSessions>(_ =>
         {
@@ -51,6 +51,18 @@ internal sealed class SessionSupervisor : ReceiveActor
     }
 
     private readonly List<IActorRef> _stopAllWaiters = new();
+
+    private static async Task<SessionInfo> InfoOf(string name, IActorRef session)
+    {
+        try
+        {
+            return await session.Ask<SessionInfo>(GetSessionInfo.Instance, TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            return new SessionInfo(name, null, SessionStatus.Stopped, null, default, 0, 0, null, null);
+        }
+    }
 
     private void ReplyIfAllStopped()
     {
@@ -116,6 +128,7 @@ internal sealed class SessionSupervisor : ReceiveActor
         if (entry.Key is not null)
         {
             _sessions.Remove(entry.Key);
+            _statuses.Remove(entry.Key);
             if (!_terminating.ContainsKey(terminated.ActorRef))
                 _log.ForSession(entry.Key, null).Warning("Session {0} stopped without being terminated (it failed too often, or stopped itself).", entry.Key);
         }

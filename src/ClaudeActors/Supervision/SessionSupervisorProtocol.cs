@@ -46,6 +46,18 @@ public sealed record ListSessions
 /// <param name="Sessions">The sessions.</param>
 public sealed record SessionList(IReadOnlyList<SessionInfo> Sessions);
 
+/// <summary>Count the supervisor's sessions by status. Replies <see cref="SessionCount"/>.</summary>
+public sealed record CountSessions
+{
+    /// <summary>The single instance.</summary>
+    public static readonly CountSessions Instance = new();
+}
+
+/// <summary>How many sessions there are, and how many in each status.</summary>
+/// <param name="Total">Every session.</param>
+/// <param name="ByStatus">The sessions in each status (statuses with none are left out).</param>
+public sealed record SessionCount(int Total, IReadOnlyDictionary<SessionStatus, int> ByStatus);
+
 /// <summary>Stop every session (used by CoordinatedShutdown). Replies <see cref="AllSessionsStopped"/> once all have stopped.</summary>
 public sealed record StopAllSessions
 {

@@ -61,6 +61,13 @@ public sealed class ClusterSessionTests : IAsyncLifetime
             Assert.Equal(2, entry.Turns);
             Assert.Equal("claude-sonnet-5-5", entry.Model);
         });
+        // A restart asked from the other node: a new CLI, the same conversation.
+        var restarted = await fromB.RestartAsync();
+        Assert.Equal(1, restarted.RestartCount);
+        Assert.Equal("Your name is Ann!", await fromB.FinalTextAsync("What is my name?"));
+        var count = await b.Sessions.CountAsync();
+        Assert.Equal(1, count.Total);
+        Assert.Equal(1, count.ByStatus.Values.Sum());
         await Assert.ThrowsAsync<SessionNotFoundException>(() => b.Sessions.GetAsync("nobody"));
         await Assert.ThrowsAsync<SessionAlreadyExistsException>(() => b.Sessions.StartAsync(new SessionOptions { Name = "assistant" }));
     }

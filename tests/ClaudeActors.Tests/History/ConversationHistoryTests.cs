@@ -64,5 +64,42 @@ public sealed class ConversationHistoryTests : IDisposable
     public void Project_paths_are_encoded_like_the_cli_does() =>
         Assert.Equal("-tmp-my-project-v2", ConversationHistory.EncodeProjectPath("/tmp/my project.v2"));
 
+    [Fact]
+    public async Task Stored_sessions_and_projects_are_listed_newest_first_with_directory_summary_and_first_prompt()
+    {
+        var fixture = Path.Combine(AppContext.BaseDirectory, "Fixtures", "transcript-two-turns.jsonl");
+        var alice = Directory.CreateDirectory(Path.Combine(_config, "projects", ConversationHistory.EncodeProjectPath("/tmp/fixture-cwd")));
+        var (older, newer) = (SessionIds.New(), SessionIds.New());
+        File.Copy(fixture, Path.Combine(alice.FullName, older + ".jsonl"));
+        File.WriteAllText(Path.Combine(alice.FullName, newer + ".jsonl"),
+            "{\"type\":\"summary\",\"summary\":\"Naming Alice\",\"leafUuid\":\"x\"}\n" +
+            "not json at all\n" +
+            "{\"type\":\"user\",\"isMeta\":true,\"message\":{\"role\":\"user\",\"content\":\"meta line\"},\"cwd\":\"/tmp/fixture-cwd\"}\n" +
+            "{\"type\":\"user\",\"message\":{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"Second chat\"}]},\"cwd\":\"/tmp/fixture-cwd\"}\n");
+        File.WriteAllText(Path.Combine(alice.FullName, "not-a-session.jsonl"), "{}\n");
+        var other = Directory.CreateDirectory(Path.Combine(_config, "projects", "-srv-app"));
+        var third = SessionIds.New();
+        File.WriteAllText(Path.Combine(other.FullName, third + ".jsonl"), "");
+        File.SetLastWriteTimeUtc(Path.Combine(alice.FullName, older + ".jsonl"), DateTime.UtcNow.AddHours(-3));
+        File.SetLastWriteTimeUtc(Path.Combine(alice.FullName, newer + ".jsonl"), DateTime.UtcNow.AddHours(-1));
+        File.SetLastWriteTimeUtc(Path.Combine(other.FullName, third + ".jsonl"), DateTime.UtcNow.AddHours(-2));
+
+        var all = await StoredSessions.ListAsync(_config);
+        Assert.Equal([newer, third, older], all.Select(s => s.SessionId));
+        Assert.Equal("Naming Alice", all[0].Summary);
+        Assert.Equal("Second chat", all[0].FirstPrompt);
+        Assert.Equal("My name is Alice", all[2].FirstPrompt);
+        Assert.Equal("/tmp/fixture-cwd", all[2].WorkingDirectory);
+        Assert.Null(all[1].WorkingDirectory); // an empty transcript says nothing
+        Assert.Equal([newer, older], (await StoredSessions.ListAsync(_config, "/tmp/fixture-cwd")).Select(s => s.SessionId));
+
+        var projects = await StoredSessions.ListProjectsAsync(_config);
+        Assert.Equal([alice.Name, "-srv-app"], projects.Select(p => p.Name));
+        Assert.Equal(2, projects[0].SessionCount);
+        Assert.Equal("/tmp/fixture-cwd", projects[0].WorkingDirectory);
+        Assert.Equal("/srv/app", StoredSessions.DecodeProjectPath("-srv-app"));
+        Assert.Empty(await StoredSessions.ListAsync(Path.Combine(_config, "missing")));
+    }
+
     public void Dispose() => Directory.Delete(_config, recursive: true);
 }

@@ -53,6 +53,12 @@ public sealed class ClusterCommandTests(ITestOutputHelper output) : IDisposable
         Assert.Matches(@"\balpha\b.*" + Regex.Escape(seed), list.Stdout);
         Assert.Matches(@"\bbeta\b.*" + Regex.Escape(seed), list.Stdout);
 
+        var restart = await Run("sessions", "restart", "beta", "--seed", seed);
+        Assert.True(restart.ExitCode == 0, restart.Stderr);
+        Assert.Matches(@"session 'beta' restarted: CLI process \d+, session id [0-9a-f-]{36}\.", restart.Stdout);
+        var missing = await Run("sessions", "restart", "nobody", "--seed", seed);
+        Assert.Equal(8, missing.ExitCode);
+
         var stop = await Run("sessions", "stop", "beta", "--seed", seed);
         Assert.True(stop.ExitCode == 0, stop.Stderr);
 

@@ -48,6 +48,16 @@ public sealed class HistoryCommandTests(ITestOutputHelper output) : FakeApiTestB
         Assert.All(types, t => Assert.Contains(t, new[] { "user", "assistant" }));
         Assert.Contains(lines, l => l.Contains("My name is Alice", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.Contains("Your name is Alice!", StringComparison.Ordinal));
+
+        // Without an id: the stored conversations, this one with its first prompt.
+        var list = await HostProcess.RunAsync(Sandbox, ["history", "--config-dir", Sandbox.ConfigDir, "--json"], output);
+        Assert.True(list.ExitCode == 0, list.Stderr);
+        using var stored = JsonDocument.Parse(Assert.Single(list.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)));
+        Assert.Equal(id, stored.RootElement.GetProperty("session_id").GetString());
+        Assert.Equal("My name is Alice", stored.RootElement.GetProperty("first_prompt").GetString());
+        Assert.Equal(Path.GetFullPath(Sandbox.WorkDir), stored.RootElement.GetProperty("cwd").GetString());
+        var table = await HostProcess.RunAsync(Sandbox, ["history", "--config-dir", Sandbox.ConfigDir], output);
+        Assert.Contains(id, table.Stdout);
     }
 
     [Theory]
