@@ -159,7 +159,7 @@ public sealed class ClusterSessionTests : IAsyncLifetime
     [Fact]
     public async Task An_answered_turn_is_already_in_the_journal_and_snapshots_keep_the_conversation()
     {
-        var first = await Node(TestPaths.FakeCli);
+        var first = await Node(TestPaths.RealCli);
         var session = await first.Sessions.StartAsync(new SessionOptions { Name = "journaled" });
         // Events: created, session id, then one or two per turn (a line still being written is taken with the next
         // turn's); the 20th brings a snapshot, after turn 9 at the earliest.
@@ -178,7 +178,7 @@ public sealed class ClusterSessionTests : IAsyncLifetime
         await first.StopAsync();
 
         // Recovery from the snapshot plus the events after it.
-        var second = await Node(TestPaths.FakeCli, workingDirectory: first.Sandbox.WorkDir);
+        var second = await Node(TestPaths.RealCli, workingDirectory: first.Sandbox.WorkDir);
         var back = await second.Sessions.GetAsync("journaled");
         Assert.Equal("Your name is Journal21!", await back.FinalTextAsync("What is my name?"));
     }
