@@ -51,11 +51,12 @@ internal sealed class BenchNode : IAsyncDisposable
     /// vanishes without leaving the cluster (see <see cref="HardStopAsync"/>).
     /// </summary>
     public static async Task<BenchNode> StartAsync(string journalFile, BenchSandbox sandbox, ClaudeClusterOptions cluster,
-        BenchNode? seed = null, string? workingDirectory = null, bool hardStoppable = false, string? extraHocon = null, bool quiet = false)
+        BenchNode? seed = null, string? workingDirectory = null, bool hardStoppable = false, string? extraHocon = null, bool quiet = false,
+        string? cliPath = null)
     {
         var sessions = new ClaudeSessionsOptions
         {
-            Defaults = new() { CliPath = BenchPaths.FakeCli, Environment = sandbox.Environment, WorkingDirectory = workingDirectory ?? sandbox.WorkDir },
+            Defaults = new() { CliPath = cliPath ?? BenchPaths.FakeCli, Environment = sandbox.Environment, WorkingDirectory = workingDirectory ?? sandbox.WorkDir },
         };
         var seedAddress = seed?.Address.ToString();
         var level = quiet ? "OFF" : "ERROR";
