@@ -1,7 +1,7 @@
 // A plain benchmark harness (not part of the test run). Usage:
 //   dotnet run -c Release --project tests/ClaudeActors.Benchmarks -- [all|turn|start|parse|cluster] [--iterations N]
-//     cluster options: [--sessions N] [--seconds S] [--passivated K] [--create-seconds S] [--create-parallelism P] [--script-cli] [--live K] [--loss-runs R]
-//                      [--only throughput|passivated|live|loss]
+//     cluster options: [--sessions N] [--seconds S] [--passivated K] [--create-seconds S] [--create-parallelism P] [--script-cli]
+//                      [--live K] [--loss-runs R] [--only throughput|passivated|live|loss]
 //     (the memory benchmarks run in a child process of their own, started with --child, for a clean managed heap)
 // Everything runs on loopback against a FakeMessagesApi (turn, start) or the fake CLI (cluster); every CLI it starts
 // is killed before it exits.
@@ -67,7 +67,8 @@ for (var i = 0; i < args.Length; i++)
             break;
         default:
             Console.Error.WriteLine("usage: ClaudeActors.Benchmarks [all|turn|start|parse|cluster] [--iterations N] " +
-                                    "[--sessions N] [--seconds S] [--passivated K] [--create-seconds S] [--script-cli] [--live K] [--loss-runs R] [--only throughput|passivated|live|loss]");
+                                    "[--sessions N] [--seconds S] [--passivated K] [--create-seconds S] [--create-parallelism P] [--script-cli] [--live K] [--loss-runs R] " +
+                                    "[--only throughput|passivated|live|loss]");
             return 2;
     }
 }
