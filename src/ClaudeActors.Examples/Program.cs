@@ -3,6 +3,7 @@ using Akka.Hosting;
 using ClaudeActors.Client;
 using ClaudeActors.Examples;
 using ClaudeActors.Hosting;
+using ClaudeActors.Logging;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
@@ -10,8 +11,14 @@ using Microsoft.Extensions.Hosting;
 // or in code start with the host; IClaudeSessions reaches them by name; our own actor Tells one.
 // Needs ANTHROPIC_API_KEY (or ANTHROPIC_BASE_URL of a fake API) and the claude CLI.
 var builder = Host.CreateApplicationBuilder(args);
-builder.Services.AddAkka("my-service", (akka, sp) =>
-    akka.WithClaudeSessions(builder.Configuration.GetSection(ClaudeSessionsOptions.SectionName), options =>
+builder.Services.AddAkka("my-service", (akka, sp) => akka
+    // Akka's log events to the host's ILoggerFactory, with each session's name and id as a logging scope.
+    .ConfigureLoggers(loggers =>
+    {
+        loggers.ClearLoggers();
+        loggers.AddScopedLoggerFactory();
+    })
+    .WithClaudeSessions(builder.Configuration.GetSection(ClaudeSessionsOptions.SectionName), options =>
         options.Sessions.Add(new() { Name = "assistant", SystemPrompt = "General helper" })));
 builder.Services.AddClaudeSessionsClient();
 using var host = builder.Build();

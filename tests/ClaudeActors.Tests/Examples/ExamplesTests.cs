@@ -7,7 +7,7 @@ using Xunit.Abstractions;
 
 namespace ClaudeActors.Tests.Examples;
 
-/// <summary>The README's samples run for real: the plain .NET one through the real CLI, the actor ones through the fake CLI.</summary>
+/// <summary>The README's samples run for real: the plain .NET one and the hosting program through the real CLI, the actor ones through the fake CLI.</summary>
 public sealed class ExamplesTests(ITestOutputHelper output) : SessionTestKit(output)
 {
     [Fact]
@@ -35,5 +35,40 @@ public sealed class ExamplesTests(ITestOutputHelper output) : SessionTestKit(out
         var asking = Sys.ActorOf(SessionAskingActor.Props(session.Actor));
         var text = await asking.Ask<string>(new SessionAskingActor.Summarize("short and sweet"), TimeSpan.FromSeconds(30));
         Assert.Equal("short and sweet", text);
+    }
+
+    [Fact]
+    public async Task The_hosting_sample_runs_as_a_program_and_leaves_no_cli_behind()
+    {
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
+        var dll = Path.Combine(TestPaths.RepoRoot, "src", "ClaudeActors.Examples", "bin", configuration, "net10.0", "ClaudeActors.Examples.dll");
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet", [dll])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = Sandbox.WorkDir,
+        };
+        foreach (var (key, value) in Sandbox.Environment) start.Environment[key] = value;
+        start.Environment["ClaudeActors__Defaults__CliPath"] = TestPaths.RealCli;
+        start.Environment["ClaudeActors__Defaults__WorkingDirectory"] = Sandbox.WorkDir;
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        finally
+        {
+            if (!process.HasExited) process.Kill(entireProcessTree: true);
+        }
+
+        Assert.True(process.ExitCode == 0, await stderr);
+        var lines = (await stdout).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.Contains("Nice to meet you, Alice.", lines);
+        Assert.Contains(lines, l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^Your name is Alice! \(\d+ messages streamed\)$"));
+        Assert.Empty(Sandbox.LiveProcesses());
     }
 }
