@@ -18,6 +18,8 @@ internal sealed class ChatLoop(ClaudeSession session, ChatSignals signals, ChatC
         /model NAME   switch the model for the next turns (/model alone shows it)
         /clear        start a new conversation
         /id           print the session id (for --resume)
+        /context      how much of the context window the conversation uses
+        /restart      restart the CLI; the conversation goes on
         /interrupt    interrupt the reply (press Ctrl-C while it streams)
         /quit         stop the session and leave (also: end of input)
         """;
@@ -142,6 +144,22 @@ internal sealed class ChatLoop(ClaudeSession session, ChatSignals signals, ChatC
                 {
                     await session.ClearAsync(ct);
                     console.Note("conversation cleared: the next prompt starts a new one.");
+                });
+            case "/context":
+                return await RunControlAsync(async ct =>
+                {
+                    var usage = await session.GetContextUsageAsync(cancellationToken: ct);
+                    if (usage is { ValueKind: System.Text.Json.JsonValueKind.Object } u &&
+                        u.TryGetProperty("totalTokens", out var total) && total.TryGetInt64(out var used) &&
+                        u.TryGetProperty("maxTokens", out var limit) && limit.TryGetInt64(out var max) && max > 0)
+                        console.Note($"context: {used:N0} of {max:N0} tokens ({100.0 * used / max:0.#}%)");
+                    else console.Note("context: " + usage?.GetRawText());
+                });
+            case "/restart":
+                return await RunControlAsync(async ct =>
+                {
+                    var info = await session.RestartAsync(ct);
+                    console.Note($"restarted: CLI process {info.CliProcessId}, same conversation ({info.SessionId}).");
                 });
             case "/model" when argument.Length == 0:
                 return await RunControlAsync(async ct =>

@@ -32,6 +32,20 @@ public sealed class ChatCommandTests(ITestOutputHelper output) : FakeApiTestBase
     }
 
     [Fact]
+    public async Task Context_and_restart_commands_answer_and_the_conversation_goes_on_after_a_restart()
+    {
+        var run = await RunHostAsync(
+            ["chat", "--cli-path", TestPaths.RealCli, "--cwd", Sandbox.WorkDir],
+            "My name is Alice\n/context\n/restart\nWhat is my name?\n/quit\n");
+
+        Assert.True(run.ExitCode == 0, $"exit code {run.ExitCode}; stderr:\n{run.Stderr}");
+        Assert.Matches(@"context: [\d,]+ of [\d,]+ tokens \(\d+(\.\d)?%\)", run.Stderr);
+        Assert.Matches(@"restarted: CLI process \d+, same conversation \([0-9a-f-]{36}\)\.", run.Stderr);
+        Assert.Contains("Your name is Alice!", run.Stdout);
+        Assert.Empty(Sandbox.LiveProcesses());
+    }
+
+    [Fact]
     public async Task A_missing_cli_exits_with_code_3_and_one_line_on_stderr()
     {
         var run = await RunHostAsync(["chat", "--cli-path", "/nonexistent/claude", "--cwd", Sandbox.WorkDir], "");
