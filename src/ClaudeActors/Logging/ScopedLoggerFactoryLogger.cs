@@ -19,13 +19,14 @@ namespace ClaudeActors.Logging;
 /// </remarks>
 public sealed class ScopedLoggerFactoryLogger : LoggerFactoryLogger
 {
-    // Scopes live in the factory's shared scope provider: a scope begun on this logger is seen by the base class's.
+    // Scopes live in the factory's shared scope provider: a scope begun on this logger is seen by the base class's,
+    // which logs under the same category (so the same filter rules decide whether either is active).
     private readonly ILogger _scopes;
 
     /// <summary>Created by Akka's logging bus, with the <see cref="LoggerFactorySetup"/> that Akka.Hosting adds.</summary>
     public ScopedLoggerFactoryLogger()
     {
-        _scopes = Context.System.Settings.Setup.Get<LoggerFactorySetup>().Value.LoggerFactory.CreateLogger("ClaudeActors");
+        _scopes = Context.System.Settings.Setup.Get<LoggerFactorySetup>().Value.LoggerFactory.CreateLogger<ActorSystem>();
     }
 
     /// <inheritdoc />
