@@ -61,6 +61,10 @@ public sealed class ClaudeSessionsOptions
             Betas = session.Betas.Count > 0 ? session.Betas : d.Betas,
             SettingSources = session.SettingSources.Count > 0 ? session.SettingSources : d.SettingSources,
             PluginDirectories = session.PluginDirectories.Count > 0 ? session.PluginDirectories : d.PluginDirectories,
+            Tools = session.Tools ?? d.Tools,
+            DisableSlashCommands = session.DisableSlashCommands || d.DisableSlashCommands,
+            IncludeHookEvents = session.IncludeHookEvents || d.IncludeHookEvents,
+            ForwardSubagentText = session.ForwardSubagentText || d.ForwardSubagentText,
             ExtraArgs = session.ExtraArgs.Count > 0 ? session.ExtraArgs : d.ExtraArgs,
         };
     }

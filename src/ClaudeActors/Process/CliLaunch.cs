@@ -91,6 +91,11 @@ internal static class CliCommandBuilder
         foreach (var dir in options.PluginDirectories) AddValue(args, "--plugin-dir", dir);
         if (options.StrictMcpConfig) args.Add("--strict-mcp-config");
         AddValue(args, "--json-schema", options.JsonSchema);
+        // An empty value is meaningful here ("no built-in tools"), so it is passed even when empty.
+        if (options.Tools is { } tools) { args.Add("--tools"); args.Add(string.Join(",", tools)); }
+        if (options.DisableSlashCommands) args.Add("--disable-slash-commands");
+        if (options.IncludeHookEvents) args.Add("--include-hook-events");
+        if (options.ForwardSubagentText) args.Add("--forward-subagent-text");
         foreach (var (flag, value) in options.ExtraArgs)
         {
             args.Add(flag);

@@ -126,6 +126,22 @@ public sealed record SessionOptions
     /// <summary>Use only the MCP servers of <see cref="McpConfig"/> (<c>--strict-mcp-config</c>).</summary>
     public bool StrictMcpConfig { get; init; }
 
+    /// <summary>
+    /// The built-in tools the model may use at all (<c>--tools</c>): null keeps the CLI's default set, an empty list
+    /// gives none. Unlike <see cref="AllowedTools"/> (which skips the permission prompt), tools left out here do not exist
+    /// for the model.
+    /// </summary>
+    public IReadOnlyList<string>? Tools { get; init; }
+
+    /// <summary>No skills or slash commands (<c>--disable-slash-commands</c>).</summary>
+    public bool DisableSlashCommands { get; init; }
+
+    /// <summary>Stream every hook lifecycle event as a <c>system</c> message (<c>--include-hook-events</c>).</summary>
+    public bool IncludeHookEvents { get; init; }
+
+    /// <summary>Stream subagents' text and thinking as messages with their <c>parent_tool_use_id</c> (<c>--forward-subagent-text</c>).</summary>
+    public bool ForwardSubagentText { get; init; }
+
     /// <summary>A JSON schema the final answer must follow (<c>--json-schema</c>).</summary>
     public string? JsonSchema { get; init; }
 
@@ -181,7 +197,7 @@ public sealed record SessionOptions
         if (Callbacks.McpServers.Select(s => s.Name).Distinct().Count() != Callbacks.McpServers.Count)
             errors.Add("Two MCP servers have the same name.");
         if (Callbacks.Timeout <= TimeSpan.Zero) errors.Add("the callback timeout must be positive.");
-        foreach (var tool in AllowedTools.Concat(DisallowedTools))
+        foreach (var tool in AllowedTools.Concat(DisallowedTools).Concat(Tools ?? []))
             if (string.IsNullOrWhiteSpace(tool)) errors.Add("tool names must not be empty.");
         return errors;
     }

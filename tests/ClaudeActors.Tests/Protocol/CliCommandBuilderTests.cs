@@ -81,6 +81,68 @@ public sealed class CliCommandBuilderTests
     }
 
     [Fact]
+    public void Tool_set_slash_commands_hook_events_and_subagent_text_map_to_flags()
+    {
+        var args = CliCommandBuilder.BuildArguments(new SessionOptions
+        {
+            Tools = ["Read", "Grep"], DisableSlashCommands = true, IncludeHookEvents = true, ForwardSubagentText = true,
+        });
+        AssertPair(args, "--tools", "Read,Grep");
+        Assert.Contains("--disable-slash-commands", args);
+        Assert.Contains("--include-hook-events", args);
+        Assert.Contains("--forward-subagent-text", args);
+
+        // No tools at all is an empty value, not a missing flag; the CLI's default set is no flag.
+        AssertPair(CliCommandBuilder.BuildArguments(new SessionOptions { Tools = [] }), "--tools", "");
+        Assert.DoesNotContain("--tools", CliCommandBuilder.BuildArguments(new SessionOptions()));
+        Assert.Contains("tool names must not be empty.", new SessionOptions { Tools = [" "] }.Validate());
+    }
+
+    [Fact]
+    public void A_declared_session_inherits_every_default_it_leaves_unset()
+    {
+        // Every settable option gets a non-default value in Defaults; a session that sets nothing must end up with all
+        // of them. A new option that Resolve forgets fails here.
+        var defaults = new SessionOptions();
+        var skipped = new HashSet<string> { nameof(SessionOptions.Name), nameof(SessionOptions.Resume), nameof(SessionOptions.Continue),
+            nameof(SessionOptions.ForkSession), nameof(SessionOptions.SessionId), nameof(SessionOptions.Callbacks), nameof(SessionOptions.Restart),
+            nameof(SessionOptions.ControlTimeout) };
+        var checkedNames = new List<string>();
+        foreach (var property in typeof(SessionOptions).GetProperties().Where(p => p.CanWrite && !skipped.Contains(p.Name)))
+        {
+            var value = SampleValue(property.PropertyType);
+            property.SetValue(defaults, value);
+            checkedNames.Add(property.Name);
+        }
+        var resolved = new ClaudeActors.Hosting.ClaudeSessionsOptions { Defaults = defaults }.Resolve(new SessionOptions { Name = "declared" });
+        foreach (var name in checkedNames)
+        {
+            var property = typeof(SessionOptions).GetProperty(name)!;
+            var expected = property.GetValue(defaults);
+            var actual = property.GetValue(resolved);
+            if (expected is System.Collections.IEnumerable e && expected is not string)
+                Assert.True(e.Cast<object>().SequenceEqual(((System.Collections.IEnumerable)actual!).Cast<object>()), $"{name} was not inherited");
+            else Assert.True(Equals(expected, actual), $"{name} was not inherited: {actual} instead of {expected}");
+        }
+        Assert.True(checkedNames.Count > 30, string.Join(", ", checkedNames));
+    }
+
+    private static object SampleValue(Type type)
+    {
+        var underlying = Nullable.GetUnderlyingType(type) ?? type;
+        if (underlying == typeof(string)) return "sample";
+        if (underlying == typeof(bool)) return true;
+        if (underlying == typeof(int)) return 7;
+        if (underlying == typeof(decimal)) return 1.5m;
+        if (underlying == typeof(TimeSpan)) return TimeSpan.FromMinutes(7);
+        if (underlying == typeof(PermissionMode)) return PermissionMode.Plan;
+        if (underlying == typeof(IReadOnlyList<string>)) return (IReadOnlyList<string>)["sample"];
+        if (underlying == typeof(IReadOnlyDictionary<string, string>)) return new Dictionary<string, string> { ["SAMPLE"] = "1" };
+        if (underlying == typeof(IReadOnlyDictionary<string, string?>)) return new Dictionary<string, string?> { ["--sample"] = null };
+        throw new InvalidOperationException($"No sample value for {type}: add one, and make sure Resolve inherits it.");
+    }
+
+    [Fact]
     public void Callbacks_add_the_stdio_permission_tool_and_the_sdk_mcp_servers()
     {
         var schema = System.Text.Json.JsonDocument.Parse("{}").RootElement;

@@ -230,6 +230,10 @@ public sealed class RealCliSessionTests(ITestOutputHelper output) : SessionTestK
             MaxTurns = 3,
             AllowedTools = ["Read"],
             DisallowedTools = ["WebFetch"],
+            Tools = ["Read", "Grep"],
+            DisableSlashCommands = true,
+            IncludeHookEvents = true,
+            ForwardSubagentText = true,
             ExtraArgs = new Dictionary<string, string?> { ["--name"] = "extended" },
         });
         var messages = new List<ClaudeMessage>();
@@ -237,6 +241,8 @@ public sealed class RealCliSessionTests(ITestOutputHelper output) : SessionTestK
         Assert.Equal("accepted", Assert.IsType<ResultMessage>(messages[^1]).Result);
         Assert.Contains(messages, m => m is UserMessage { IsReplay: true }); // --replay-user-messages took effect
         Assert.Contains("Be brief.", Api.ConversationRequests[^1].System);
+        var init = messages.OfType<SystemMessage>().First(m => m.IsInit);
+        Assert.Equal(["Grep", "Read"], init.Tools!.Order()); // --tools: the only built-in tools that exist
     }
 
     [Fact]
