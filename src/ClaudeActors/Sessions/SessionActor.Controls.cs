@@ -30,6 +30,9 @@ internal sealed partial class SessionActor
                 }
                 servers[name] = JsonNode.Parse(config.GetRawText());
             }
+            // The CLI replaces every dynamic server, the session's in-process ones included: keep those.
+            foreach (var own in _options.Callbacks.McpServers)
+                if (!servers.ContainsKey(own.Name)) servers[own.Name] = new JsonObject { ["type"] = "sdk", ["name"] = own.Name };
             SendControl(Sender, "mcp_set_servers", new JsonObject { ["servers"] = servers }, ControlKind.Plain);
         });
         Receive<StopTask>(m => SendNamedControl(m.TaskId, "stop_task", new JsonObject { ["task_id"] = m.TaskId }));

@@ -92,8 +92,9 @@ public sealed record ToggleMcpServer(string ServerName, bool Enabled);
 
 /// <summary>
 /// Replace the CLI's dynamically added MCP servers with this set (name → config such as
-/// <c>{"type":"stdio","command":"...","args":[...]}</c> or <c>{"type":"http","url":"..."}</c>). Replies <see cref="ControlResult"/>
-/// with the servers added, removed and failed.
+/// <c>{"type":"stdio","command":"...","args":[...]}</c> or <c>{"type":"http","url":"..."}</c>); the session's own
+/// in-process servers are kept. Replies <see cref="ControlResult"/> with the servers <c>added</c>, <c>removed</c> and
+/// their <c>errors</c>.
 /// </summary>
 /// <param name="Servers">The servers by name.</param>
 public sealed record SetMcpServers(IReadOnlyDictionary<string, JsonElement> Servers);

@@ -50,6 +50,16 @@ public sealed class RuntimeControlTests : SessionTestKit
         await session.ToggleMcpServerAsync("clock", enabled: true);
         Assert.Equal("connected", ServerStatus((await session.GetMcpStatusAsync())!.Value, "clock"));
 
+        var set = await session.SetMcpServersAsync(new Dictionary<string, JsonElement>
+        {
+            ["broken"] = JsonDocument.Parse("""{"type":"stdio","command":"/bin/false"}""").RootElement,
+        });
+        Assert.Equal(["broken"], set!.Value.GetProperty("added").EnumerateArray().Select(e => e.GetString()));
+        Assert.True(set.Value.GetProperty("errors").TryGetProperty("broken", out _), set.Value.ToString()); // /bin/false is no MCP server
+        var afterSet = (await session.GetMcpStatusAsync())!.Value;
+        Assert.Equal("failed", ServerStatus(afterSet, "broken"));
+        Assert.Equal("connected", ServerStatus(afterSet, "clock")); // the session's in-process server was kept
+
         var reconnect = await Assert.ThrowsAsync<ControlRequestFailedException>(() => session.ReconnectMcpServerAsync("no-such-server"));
         Assert.Contains("no-such-server", reconnect.Message);
         await Assert.ThrowsAsync<InvalidSessionRequestException>(() => session.ReconnectMcpServerAsync(" "));
