@@ -117,11 +117,13 @@ internal sealed class SessionEntity : ReceivePersistentActor, IWithTimers
     public static Props Props(string name, ClaudeSessionsOptions node, IActorRef budget, TimeSpan? idleAfter) =>
         Akka.Actor.Props.Create(() => new SessionEntity(name, node, budget, idleAfter));
 
+    // The CLI starts with the first message that needs it (Forward), not here: looking at a passivated session
+    // (its id, its info) answers from the journal and starts nothing.
     protected override void OnReplaySuccess()
     {
         if (_options is null) return;
         EnsureTranscriptFile();
-        StartChild();
+        ResetIdleTimer();
     }
 
     private void ApplyTranscript(TranscriptAppendedEvent e)
@@ -194,6 +196,14 @@ internal sealed class SessionEntity : ReceivePersistentActor, IWithTimers
         {
             ReplyNotFound(message);
             Context.Parent.Tell(new Passivate(PassivateSessionEntity.Instance));
+            return;
+        }
+        // Looking at a passivated session does not wake it (no CLI starts): the entity knows its id and model.
+        if (_child is null && message is GetSessionInfo or GetSessionId)
+        {
+            Sender.Tell(message is GetSessionId
+                ? new SessionIdReply(_sessionId)
+                : new SessionInfo(_name, _sessionId, SessionStatus.Stopped, _model, default, 0, 0, null, null));
             return;
         }
         if (_child is null && !_passivating && _terminateRequester is null) StartChild();

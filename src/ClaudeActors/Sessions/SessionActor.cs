@@ -150,6 +150,12 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
             _memory.SessionId = _options.SessionId ?? SessionIds.New();
             _memory.Effective = _options with { SessionId = _memory.SessionId };
         }
+        else if (_options is { Resume: { } resumed, ForkSession: false })
+        {
+            // Resuming keeps the id, so it is known before the first turn (a fork's new id comes with its first turn).
+            _memory.SessionId = resumed;
+            _memory.ConversationPersisted = true;
+        }
         StartCli(resume: null);
     }
 

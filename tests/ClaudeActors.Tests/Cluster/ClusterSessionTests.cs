@@ -106,6 +106,11 @@ public sealed class ClusterSessionTests : IAsyncLifetime
         Assert.True(await ProcessTable.WaitUntilAsync(() => node.Sandbox.LiveProcesses().Count == 0, TimeSpan.FromSeconds(30)),
             "the idle session's CLI did not stop");
         await AssertEventually(async () => Assert.True(Assert.Single(await node.Client.ListDirectoryAsync()).Passivated));
+        // Looking at it does not wake it: the entity answers, no CLI starts.
+        Assert.Equal(id, await session.GetSessionIdAsync());
+        Assert.Equal(SessionStatus.Stopped, (await session.GetInfoAsync()).Status);
+        Assert.False(await session.IsAliveAsync());
+        Assert.Empty(node.Sandbox.LiveProcesses());
 
         Assert.Equal("Your name is Pat!", await session.FinalTextAsync("What is my name?"));
         Assert.Equal(id, await session.GetSessionIdAsync());

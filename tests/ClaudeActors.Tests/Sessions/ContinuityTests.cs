@@ -23,6 +23,9 @@ public sealed class ContinuityTests(ITestOutputHelper output) : SessionTestKit(o
         }
 
         await using var resumed = await StartRealAsync(o => o with { Resume = id });
+        // Known before the first turn, and its conversation is readable already.
+        Assert.Equal(id, await resumed.GetSessionIdAsync());
+        Assert.Contains((await resumed.GetConversationAsync()).Messages, m => m is AssistantMessage);
         Assert.Equal("The code is 12345.", await resumed.FinalTextAsync("What was the code?"));
         Assert.Equal(id, await resumed.GetSessionIdAsync());
     }
