@@ -39,7 +39,7 @@ public sealed record ServerInfo(
         Text(response, "claude_code_version"),
         Text(response, "current_permission_mode"),
         Text(response, "output_style"),
-        response.Clone());
+        response.ValueKind == JsonValueKind.Undefined ? default : response.Clone());
 
     private static List<T> Items<T>(JsonElement parent, string name, Func<JsonElement, T?> read) where T : class
     {
