@@ -28,6 +28,6 @@ try
 }
 catch (Exception ex)
 {
-    Console.Error.WriteLine("error: " + ex.Message.ReplaceLineEndings(" "));
+    Console.Error.WriteLine("error: " + OperatorConsole.Describe(ex));
     return ExitCodes.Failure;
 }

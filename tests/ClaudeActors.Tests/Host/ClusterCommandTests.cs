@@ -123,6 +123,23 @@ public sealed class ClusterCommandTests(ITestOutputHelper output) : IDisposable
         .ToList();
 
     [Fact]
+    public async Task A_second_node_on_a_port_in_use_fails_with_one_line_instead_of_sharing_it()
+    {
+        await using var first = StartNode();
+        var seed = await first.WaitUntilStartedAsync(StartTimeout);
+        var port = new Uri(seed.Replace("akka.tcp://claude-actors@", "tcp://")).Port;
+
+        // On Linux, Akka's default socket option would let both listen (SO_REUSEPORT) and split connections between them.
+        var second = await Run("node", "--port", port.ToString(), "--data-dir", Path.Combine(_sandbox.Root, "data2"));
+
+        Assert.Equal(1, second.ExitCode);
+        Assert.Equal($"error: cannot listen on 127.0.0.1:{port}: the address is in use (is another node running there?); choose another with --port.",
+            second.StderrLines[^1]);
+        var list = await Run("sessions", "list", "--seed", seed);
+        Assert.True(list.ExitCode == 0, list.Stderr); // the first node still answers alone
+    }
+
+    [Fact]
     public async Task Sessions_list_without_a_cluster_at_the_seed_fails_with_one_line()
     {
         var run = await HostProcess.RunAsync(_sandbox, ["sessions", "list", "--seed", "akka.tcp://claude-actors@127.0.0.1:1"], output,
