@@ -50,8 +50,12 @@ internal static class SessionsCommand
         var model = new Option<string?>("--model", "-m") { Description = "The model: an alias (sonnet, opus, haiku) or a full model id. Default: the node's.", HelpName = "MODEL" };
         var systemPrompt = new Option<string?>("--system-prompt") { Description = "Replace the CLI's system prompt with this text.", HelpName = "TEXT" };
 
-        var list = new Command("list", "List the cluster's sessions: name, node, status, session id, model, turns, cost, passivated, last activity.");
-        list.SetAction((parse, _) => RunAsync(Read(parse), ListAsync));
+        var listJson = new Option<bool>("--json") { Description = "One JSON object per session and line, for scripts." };
+        var list = new Command("list", "List the cluster's sessions: name, node, status, session id, model, turns, cost, passivated, last activity.")
+        {
+            listJson,
+        };
+        list.SetAction((parse, _) => RunAsync(Read(parse), (node, ct) => ListAsync(node, parse.GetValue(listJson), ct)));
 
         var start = new Command("start", "Start a named session on the cluster and wait until its CLI is ready.") { name, model, systemPrompt };
         start.SetAction((parse, _) =>
@@ -182,9 +186,20 @@ internal static class SessionsCommand
         }
     }
 
-    private static async Task<int> ListAsync(ClientNode node, CancellationToken cancellationToken)
+    private static async Task<int> ListAsync(ClientNode node, bool json, CancellationToken cancellationToken)
     {
         var entries = await new ClaudeSessionsClient(node.System).ListDirectoryAsync(cancellationToken);
+        if (json)
+        {
+            foreach (var e in entries)
+                Console.Out.WriteLine(new System.Text.Json.Nodes.JsonObject
+                {
+                    ["name"] = e.Name, ["node"] = e.Node, ["status"] = e.Status.ToString(), ["session_id"] = e.SessionId,
+                    ["model"] = e.Model, ["turns"] = e.Turns, ["cost_usd"] = e.CostUsd, ["passivated"] = e.Passivated,
+                    ["last_activity"] = e.UpdatedAt.ToString("O", CultureInfo.InvariantCulture),
+                }.ToJsonString());
+            return ExitCodes.Ok;
+        }
         if (entries.Count == 0)
         {
             OperatorConsole.Note("no sessions.");

@@ -53,6 +53,12 @@ public sealed class ClusterCommandTests(ITestOutputHelper output) : IDisposable
         Assert.Matches(@"\balpha\b.*" + Regex.Escape(seed), list.Stdout);
         Assert.Matches(@"\bbeta\b.*" + Regex.Escape(seed), list.Stdout);
 
+        var json = await Run("sessions", "list", "--seed", seed, "--json");
+        Assert.True(json.ExitCode == 0, json.Stderr);
+        var rows = json.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Equal(["alpha", "beta"], rows.Select(r => r.GetProperty("name").GetString()));
+        Assert.All(rows, r => Assert.Equal(seed, r.GetProperty("node").GetString()));
+
         var restart = await Run("sessions", "restart", "beta", "--seed", seed);
         Assert.True(restart.ExitCode == 0, restart.Stderr);
         Assert.Matches(@"session 'beta' restarted: CLI process \d+, session id [0-9a-f-]{36}\.", restart.Stdout);
