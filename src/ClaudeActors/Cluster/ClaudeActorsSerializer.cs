@@ -27,7 +27,7 @@ internal sealed class ClaudeActorsSerializer : SerializerWithStringManifest
         ["ginfo"] = typeof(GetSessionInfo), ["ar"] = typeof(AwaitReady), ["ssf"] = typeof(SessionStartFailed), ["clr"] = typeof(ClearSession),
         ["cld"] = typeof(SessionCleared), ["stop"] = typeof(StopSession), ["info"] = typeof(SessionInfo), ["ssc"] = typeof(SessionStatusChanged),
         ["ce"] = typeof(CreateSessionEntity), ["cea"] = typeof(SessionEntityCreated), ["te"] = typeof(TerminateSessionEntity),
-        ["tea"] = typeof(SessionEntityTerminated), ["pe"] = typeof(PassivateSessionEntity), ["rej"] = typeof(SessionEntityRejected),
+        ["tea"] = typeof(SessionEntityTerminated), ["pe"] = typeof(PassivateSessionEntity), ["peu"] = typeof(PassivateIfUnused), ["rej"] = typeof(SessionEntityRejected),
         ["dir"] = typeof(SessionDirectoryEntry),
         ["mcpr"] = typeof(ReconnectMcpServer), ["mcpt"] = typeof(ToggleMcpServer), ["mcps"] = typeof(SetMcpServers),
         ["stt"] = typeof(StopTask), ["ctx"] = typeof(GetContextUsage), ["think"] = typeof(SetMaxThinkingTokens),

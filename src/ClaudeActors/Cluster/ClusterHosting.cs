@@ -78,6 +78,9 @@ public static class ClusterHostingExtensions
             var region = registry.Get<ClaudeSessionRegion>();
             foreach (var session in declared)
                 region.Tell(new ShardingEnvelope(session.Name!, new CreateSessionEntity(session, ReturnExisting: true)), ActorRefs.Nobody);
+            // The directory is in memory: after a full restart, sessions only the journal knows are listed again.
+            if (cluster.HostSessions)
+                Akka.Cluster.Cluster.Get(system).RegisterOnMemberUp(() => _ = SessionDirectorySeeder.SeedAsync(system, region, cluster.Role));
         });
     }
 }

@@ -75,6 +75,10 @@ internal sealed class SessionEntity : ReceivePersistentActor, IWithTimers
         Command<TerminateSessionEntity>(_ => Terminate());
         // The shard's stop message (idle passivation, hand-off, our own Passivate): stop the session, then the entity.
         Command<PassivateSessionEntity>(_ => BeginPassivation());
+        Command<PassivateIfUnused>(_ =>
+        {
+            if (_child is null && !_passivating) Context.Parent.Tell(new Passivate(PassivateSessionEntity.Instance));
+        });
         // A caller's StopSession passivates: the CLI ends, the conversation stays. It goes through the shard so
         // messages that arrive meanwhile are buffered, not lost.
         Command<StopSession>(_ => Context.Parent.Tell(new Passivate(PassivateSessionEntity.Instance)));
@@ -124,6 +128,8 @@ internal sealed class SessionEntity : ReceivePersistentActor, IWithTimers
         if (_options is null) return;
         EnsureTranscriptFile();
         ResetIdleTimer();
+        // Listed as passivated until its CLI starts: the directory is in memory and may not know it (a full restart).
+        UpdateDirectory(passivated: true);
     }
 
     private void ApplyTranscript(TranscriptAppendedEvent e)

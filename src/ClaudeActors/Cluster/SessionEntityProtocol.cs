@@ -27,6 +27,12 @@ public sealed record TerminateSessionEntity
 /// <param name="Name">Its name.</param>
 public sealed record SessionEntityTerminated(string Name);
 
+/// <summary>Passivate the entity only if nothing woke its session meanwhile (it has no CLI): sent after a directory probe.</summary>
+internal sealed record PassivateIfUnused
+{
+    public static readonly PassivateIfUnused Instance = new();
+}
+
 /// <summary>Stop the entity's CLI and passivate it; the next message brings it back (used for idle and cap passivation and hand-off).</summary>
 public sealed record PassivateSessionEntity
 {

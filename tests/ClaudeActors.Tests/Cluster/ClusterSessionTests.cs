@@ -149,9 +149,16 @@ public sealed class ClusterSessionTests : IAsyncLifetime
         var first = await Node(TestPaths.FakeCli);
         var session = await first.Sessions.StartAsync(new SessionOptions { Name = "durable" });
         await session.FinalTextAsync("My name is Quinn");
+        var gone = await first.Sessions.StartAsync(new SessionOptions { Name = "gone" });
+        await gone.FinalTextAsync("hi");
+        await first.Sessions.TerminateAsync("gone");
         await first.StopAsync();
 
         var second = await Node(TestPaths.FakeCli, workingDirectory: first.Sandbox.WorkDir);
+        // The new cluster's directory starts empty; the journal's sessions are listed again, without starting a CLI.
+        await AssertEventually(async () => Assert.True(Assert.Single(await second.Client.ListDirectoryAsync(), e => e.Name == "durable").Passivated));
+        Assert.Empty(second.Sandbox.LiveProcesses());
+        Assert.DoesNotContain(await second.Client.ListDirectoryAsync(), e => e.Name == "gone"); // terminated: its journal is gone
         var back = await second.Sessions.GetAsync("durable");
         Assert.Equal("Your name is Quinn!", await back.FinalTextAsync("What is my name?"));
 
