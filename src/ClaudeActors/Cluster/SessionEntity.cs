@@ -122,11 +122,10 @@ internal sealed class SessionEntity : ReceivePersistentActor, IWithTimers
         Akka.Actor.Props.Create(() => new SessionEntity(name, node, budget, idleAfter));
 
     // The CLI starts with the first message that needs it (Forward), not here: looking at a passivated session
-    // (its id, its info) answers from the journal and starts nothing.
+    // (its id, its info) answers from the journal and starts nothing, nor writes its transcript back.
     protected override void OnReplaySuccess()
     {
         if (_options is null) return;
-        EnsureTranscriptFile();
         ResetIdleTimer();
         // Listed as passivated until its CLI starts: the directory is in memory and may not know it (a full restart).
         UpdateDirectory(passivated: true);
@@ -175,6 +174,8 @@ internal sealed class SessionEntity : ReceivePersistentActor, IWithTimers
 
     private void StartChild(IReadOnlyDictionary<string, string>? extraEnvironment = null)
     {
+        // Written back only when a CLI will read it: an entity woken just to be looked at touches no disk.
+        EnsureTranscriptFile();
         var options = _node.Resolve(_options!);
         if (extraEnvironment is { Count: > 0 })
         {
