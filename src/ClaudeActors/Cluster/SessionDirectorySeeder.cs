@@ -28,6 +28,11 @@ internal static class SessionDirectorySeeder
         try
         {
             var cluster = Akka.Cluster.Cluster.Get(system);
+            // The member-up callback can run before the cluster state shows this member Up.
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+            while (DateTime.UtcNow < deadline &&
+                   !cluster.State.Members.Any(m => m.Address.Equals(cluster.SelfAddress) && m.Status == Akka.Cluster.MemberStatus.Up))
+                await Task.Delay(100).ConfigureAwait(false);
             var oldest = cluster.State.Members
                 .Where(m => m.HasRole(role) && m.Status == Akka.Cluster.MemberStatus.Up)
                 .OrderBy(m => m, Akka.Cluster.Member.AgeOrdering)
