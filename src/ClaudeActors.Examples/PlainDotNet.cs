@@ -1,4 +1,5 @@
 using Akka.Actor;
+using ClaudeActors.Core;
 using ClaudeActors.Client;
 using ClaudeActors.Sessions;
 

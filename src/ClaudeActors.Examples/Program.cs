@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Hosting;
+using ClaudeActors.Core;
 using ClaudeActors.Client;
 using ClaudeActors.Examples;
 using ClaudeActors.Hosting;

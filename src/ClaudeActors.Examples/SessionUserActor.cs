@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Event;
+using ClaudeActors.Core;
 using ClaudeActors.Protocol;
 using ClaudeActors.Sessions;
 

@@ -4,7 +4,6 @@ using SysProcess = System.Diagnostics.Process;
 using System.Diagnostics.Metrics;
 using Akka.Actor;
 using Akka.Configuration;
-using ClaudeActors.Callbacks;
 using ClaudeActors.Client;
 using ClaudeActors.Protocol;
 using ClaudeActors.Sessions;

@@ -62,7 +62,7 @@ public static class ClaudeMessages
 
     /// <summary>
     /// The <c>result</c> line that ends a turn, with usage, cost and durations filled in. With
-    /// <paramref name="isError"/> a session reports the turn as failed (<see cref="Sessions.FailureKind.ApiError"/>).
+    /// <paramref name="isError"/> a session reports the turn as failed (<see cref="FailureKind.ApiError"/>).
     /// </summary>
     /// <param name="text">The turn's final text (or the error text).</param>
     /// <param name="isError">True for a failed turn.</param>

@@ -2,7 +2,6 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Akka.Actor;
 using Akka.Event;
-using ClaudeActors.Callbacks;
 using ClaudeActors.Process;
 using ClaudeActors.Protocol;
 

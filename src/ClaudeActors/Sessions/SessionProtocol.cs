@@ -209,46 +209,6 @@ public sealed record StopSession
     public static readonly StopSession Instance = new();
 }
 
-/// <summary>Where a session is in its life.</summary>
-public enum SessionStatus
-{
-    /// <summary>The CLI is starting and the initialize handshake runs.</summary>
-    Initializing,
-    /// <summary>Idle, ready for a query.</summary>
-    Ready,
-    /// <summary>A query runs.</summary>
-    Busy,
-    /// <summary>The CLI died; a new one starts after a backoff, resuming the conversation.</summary>
-    Restarting,
-    /// <summary>Shutting down.</summary>
-    Stopping,
-    /// <summary>Stopped.</summary>
-    Stopped,
-    /// <summary>Cannot go on (CLI missing, start failed, restart limit reached).</summary>
-    Failed,
-}
-
-/// <summary>A snapshot of a session.</summary>
-/// <param name="Name">The session's name.</param>
-/// <param name="SessionId">The conversation's id, when known.</param>
-/// <param name="Status">Where it is.</param>
-/// <param name="Model">The model of the last turn (or the configured one).</param>
-/// <param name="StartedAt">When the session actor started.</param>
-/// <param name="RestartCount">How many times its CLI was restarted after a crash.</param>
-/// <param name="QueuedQueries">Queries waiting behind the running one.</param>
-/// <param name="CliProcessId">The CLI's process id, while one runs.</param>
-/// <param name="LastFailure">The last failure, if any.</param>
-public sealed record SessionInfo(
-    string Name,
-    string? SessionId,
-    SessionStatus Status,
-    string? Model,
-    DateTimeOffset StartedAt,
-    int RestartCount,
-    int QueuedQueries,
-    int? CliProcessId,
-    SessionFailure? LastFailure);
-
 /// <summary>Published on the event stream whenever a session's status or session id changes.</summary>
 /// <param name="Name">The session's name.</param>
 /// <param name="Status">The new status.</param>

@@ -51,7 +51,7 @@ public sealed class ClaudeSessionsOptionsTests
                 Environment = new Dictionary<string, string> { ["A"] = "1", ["B"] = "2" },
             },
         };
-        var resolved = options.Resolve(new ClaudeActors.Sessions.SessionOptions
+        var resolved = options.Resolve(new SessionOptions
         {
             Name = "x", Model = "opus", Environment = new Dictionary<string, string> { ["B"] = "3" },
         });

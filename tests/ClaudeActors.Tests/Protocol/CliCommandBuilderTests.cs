@@ -114,7 +114,7 @@ public sealed class CliCommandBuilderTests
             property.SetValue(defaults, value);
             checkedNames.Add(property.Name);
         }
-        var resolved = new ClaudeActors.Hosting.ClaudeSessionsOptions { Defaults = defaults }.Resolve(new SessionOptions { Name = "declared" });
+        var resolved = new ClaudeSessionsOptions { Defaults = defaults }.Resolve(new SessionOptions { Name = "declared" });
         foreach (var name in checkedNames)
         {
             var property = typeof(SessionOptions).GetProperty(name)!;
@@ -146,7 +146,7 @@ public sealed class CliCommandBuilderTests
     public void Callbacks_add_the_stdio_permission_tool_and_the_sdk_mcp_servers()
     {
         var schema = System.Text.Json.JsonDocument.Parse("{}").RootElement;
-        var handler = ClaudeActors.Callbacks.CallbackHandler.ActorPath("/user/x");
+        var handler = CallbackHandler.ActorPath("/user/x");
         var args = CliCommandBuilder.BuildArguments(new SessionOptions
         {
             Callbacks = new()

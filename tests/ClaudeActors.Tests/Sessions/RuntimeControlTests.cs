@@ -1,5 +1,4 @@
 using System.Text.Json;
-using ClaudeActors.Callbacks;
 using ClaudeActors.Client;
 using ClaudeActors.Sessions;
 using ClaudeActors.Tests.Infrastructure;

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Text;
 using Akka.Actor;
-using ClaudeActors.Callbacks;
 using ClaudeActors.Client;
 using ClaudeActors.Protocol;
 using ClaudeActors.Sessions;

@@ -1,4 +1,4 @@
-namespace ClaudeActors.Supervision;
+namespace ClaudeActors.Core;
 
 /// <summary>
 /// How a session restarts its CLI after a crash: exponential backoff from <see cref="MinBackoff"/> to

@@ -1,6 +1,6 @@
 using ClaudeActors.Protocol;
 
-namespace ClaudeActors.Sessions;
+namespace ClaudeActors.Core;
 
 /// <summary>What went wrong, as a closed set callers can switch on.</summary>
 public enum FailureKind

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace ClaudeActors.Sessions;
+namespace ClaudeActors.Core;
 
 /// <summary>The CLI's permission modes (<c>--permission-mode</c>, <c>set_permission_mode</c>).</summary>
 public enum PermissionMode
@@ -150,10 +150,10 @@ public sealed record SessionOptions
 
     /// <summary>Handlers the CLI calls back: tool permissions, hooks, in-process MCP tools. Never serialised or persisted.</summary>
     [System.Text.Json.Serialization.JsonIgnore]
-    public Callbacks.SessionCallbacks Callbacks { get; init; } = new();
+    public SessionCallbacks Callbacks { get; init; } = new();
 
     /// <summary>How the session restarts its CLI after a crash (backoff and bound).</summary>
-    public Supervision.RestartPolicy Restart { get; init; } = Supervision.RestartPolicy.Default;
+    public RestartPolicy Restart { get; init; } = RestartPolicy.Default;
 
     /// <summary>How long to wait for the CLI's answer to the initialize handshake and other control requests.</summary>
     public TimeSpan ControlTimeout { get; init; } = TimeSpan.FromSeconds(60);

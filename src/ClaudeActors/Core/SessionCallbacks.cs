@@ -2,7 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Akka.Actor;
 
-namespace ClaudeActors.Callbacks;
+namespace ClaudeActors.Core;
 
 /// <summary>
 /// Who answers a callback from the CLI: an actor (asked with the request, replies with the decision), an actor

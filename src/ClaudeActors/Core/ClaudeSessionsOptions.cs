@@ -1,9 +1,8 @@
-using ClaudeActors.Sessions;
 
-namespace ClaudeActors.Hosting;
+namespace ClaudeActors.Core;
 
 /// <summary>
-/// Options of <see cref="AkkaHostingExtensions.WithClaudeSessions(Akka.Hosting.AkkaConfigurationBuilder, ClaudeSessionsOptions)"/>,
+/// Options of <c>WithClaudeSessions</c> (and <c>WithClaudeSessionsCluster</c>),
 /// bindable from configuration (section <c>ClaudeActors</c> by convention):
 /// <code>
 /// "ClaudeActors": {
