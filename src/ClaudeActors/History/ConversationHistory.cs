@@ -1,7 +1,6 @@
 using System.Text;
 using System.Text.Json;
 using ClaudeActors.Protocol;
-using ClaudeActors.Sessions;
 
 namespace ClaudeActors.History;
 

@@ -1,5 +1,4 @@
 using System.Globalization;
-using ClaudeActors.Sessions;
 
 namespace ClaudeActors.Process;
 

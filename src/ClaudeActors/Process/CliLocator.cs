@@ -1,4 +1,3 @@
-using ClaudeActors.Sessions;
 
 namespace ClaudeActors.Process;
 

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using ClaudeActors.Protocol;
-using ClaudeActors.Sessions;
 
 namespace ClaudeActors.Telemetry;
 
