@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Akka.Actor;
+using ClaudeActors.Cluster;
 using ClaudeActors.Hosting;
 using ClaudeActors.Telemetry;
 using Microsoft.Data.Sqlite;

@@ -541,7 +541,7 @@ internal static class ClusterBenchmarks
                 t.CancelAfter(QueryTimeout);
                 try
                 {
-                    var text = await ClaudeSession.ForSharded(a.System, name, survivorRegion).FinalTextAsync("What was the code?", null, t.Token);
+                    var text = await new ClusterSessions(a.System, survivorRegion).Handle(name).FinalTextAsync("What was the code?", null, t.Token);
                     var at = clock.Elapsed.TotalMilliseconds;
                     if (text != "The code is 4242.")
                     {

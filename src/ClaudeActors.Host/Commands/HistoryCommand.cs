@@ -131,7 +131,7 @@ internal static class HistoryCommand
     /// next to the wire <c>type</c> (messages and content blocks); the copy is dropped here where it duplicates
     /// <c>type</c>, so the lines read like the CLI's own.
     /// </summary>
-    private static string ToJsonLine(ClaudeMessage message) => MessageJson.ToLine(message);
+    private static string ToJsonLine(ClaudeMessage message) => message.ToJsonLine();
 
     /// <summary>Text as written; everything else as one bracketed line.</summary>
     private static string Describe(ContentBlock block) => block switch

@@ -66,14 +66,7 @@ internal sealed class NodeConfiguration
         if (Cluster.MaxLiveCliProcesses <= 0) problems.Add("the most live CLI processes (--max-cli) must be positive.");
         if (Cluster.PassivateIdleAfter is { } idle && idle <= TimeSpan.Zero) problems.Add("the idle timeout must be positive (0 on the command line disables it).");
         if (string.IsNullOrWhiteSpace(Cluster.Role)) problems.Add("ClaudeActors:Cluster:Role is empty.");
-        foreach (var session in Sessions.Sessions)
-        {
-            var resolved = Sessions.Resolve(session);
-            if (resolved.Name is null) problems.Add("every declared session (ClaudeActors:Sessions) needs a Name.");
-            else problems.AddRange(resolved.Validate().Select(p => $"session '{resolved.Name}': {p}"));
-        }
-        foreach (var duplicate in Sessions.Sessions.GroupBy(s => s.Name).Where(g => g.Key is not null && g.Count() > 1))
-            problems.Add($"the session name '{duplicate.Key}' is declared twice.");
+        problems.AddRange(Sessions.ValidateDeclared());
         return problems;
     }
 

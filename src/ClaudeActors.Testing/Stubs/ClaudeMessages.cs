@@ -121,35 +121,7 @@ public static class ClaudeMessages
     /// and what the library's parser reads back into an equal message.
     /// </summary>
     /// <param name="message">Any message of the protocol.</param>
-    public static string ToJsonLine(ClaudeMessage message)
-    {
-        var context = ProtocolJsonContext.Default;
-        using var doc = message switch
-        {
-            SystemMessage m => JsonSerializer.SerializeToDocument(m, context.SystemMessage),
-            AssistantMessage m => JsonSerializer.SerializeToDocument(m, context.AssistantMessage),
-            UserMessage m => JsonSerializer.SerializeToDocument(m, context.UserMessage),
-            ResultMessage m => JsonSerializer.SerializeToDocument(m, context.ResultMessage),
-            StreamEventMessage m => JsonSerializer.SerializeToDocument(m, context.StreamEventMessage),
-            ControlRequestMessage m => JsonSerializer.SerializeToDocument(m, context.ControlRequestMessage),
-            ControlResponseMessage m => JsonSerializer.SerializeToDocument(m, context.ControlResponseMessage),
-            ControlCancelRequestMessage m => JsonSerializer.SerializeToDocument(m, context.ControlCancelRequestMessage),
-            UnknownMessage m => JsonDocument.Parse(m.Raw.GetRawText()),
-            _ => throw new ArgumentException($"Unsupported message {message.GetType().Name}.", nameof(message)),
-        };
-        if (message is UnknownMessage) return doc.RootElement.GetRawText();
-        using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            writer.WriteStartObject();
-            writer.WriteString("type", message.Type);
-            // A parsed message keeps its wire "type" among the extension data: written once, first.
-            foreach (var property in doc.RootElement.EnumerateObject())
-                if (property.Name != "type") property.WriteTo(writer);
-            writer.WriteEndObject();
-        }
-        return Encoding.UTF8.GetString(buffer.ToArray());
-    }
+    public static string ToJsonLine(ClaudeMessage message) => message.ToJsonLine();
 
     /// <summary>An init line; a null session id or model is filled in by the stub that sends it.</summary>
     internal static SystemMessage Init(string? sessionId, string? model) => new()

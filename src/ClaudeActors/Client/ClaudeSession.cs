@@ -30,22 +30,29 @@ public sealed class ClaudeSession : IAsyncDisposable
     private static readonly TimeSpan AliveTimeout = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan ReplyGrace = TimeSpan.FromSeconds(15);
     private readonly ActorSystem _system;
-    private readonly bool _sharded;
+    // Local: the session actor itself, which can be watched. Cluster: a forwarder to the shard region, which lives
+    // on while the entity passivates and moves between nodes, so watching it says nothing about the session.
+    private readonly bool _local;
     private readonly TimeSpan _queryTimeout;
 
-    private ClaudeSession(ActorSystem system, string name, IActorRef actor, bool sharded = false, TimeSpan? queryTimeout = null)
+    internal ClaudeSession(ActorSystem system, string name, IActorRef actor, bool local = true, TimeSpan? queryTimeout = null)
     {
         _system = system;
         Name = name;
         Actor = actor;
-        _sharded = sharded;
+        _local = local;
         _queryTimeout = queryTimeout ?? SessionOptions.DefaultTimeout;
     }
 
     /// <summary>The session's name.</summary>
     public string Name { get; }
 
-    /// <summary>The session actor (Tell <see cref="Query"/>, Ask <see cref="GetSessionId"/>, ...); in cluster mode the shard region (wrap messages in a <c>ShardingEnvelope</c> with the name).</summary>
+    /// <summary>
+    /// The session's address for actors: Tell it <see cref="Query"/>, Ask it <see cref="GetSessionId"/>,
+    /// <see cref="GetSessionInfo"/>, ... — the same messages in both modes, answered to the sender. Locally it is the
+    /// session actor; in cluster mode a forwarder on this node that wraps each message for the session's shard region
+    /// (wherever the session lives now) and keeps the sender.
+    /// </summary>
     public IActorRef Actor { get; }
 
     /// <summary>
@@ -77,16 +84,10 @@ public sealed class ClaudeSession : IAsyncDisposable
         return session;
     }
 
-    /// <summary>A named session of the cluster, reached through the session shard region (or its proxy) from any node.</summary>
-    public static ClaudeSession ForSharded(ActorSystem system, string name, IActorRef region, TimeSpan? queryTimeout = null) =>
-        new(system, name, region, sharded: true, queryTimeout);
-
-    private object Envelope(object message) => _sharded ? new Akka.Cluster.Sharding.ShardingEnvelope(Name, message) : message;
-
-    private void Send(object message, IActorRef? sender = null) => Actor.Tell(Envelope(message), sender ?? ActorRefs.NoSender);
+    private void Send(object message, IActorRef? sender = null) => Actor.Tell(message, sender ?? ActorRefs.NoSender);
 
     private Task<T> AskAsync<T>(object message, TimeSpan timeout, CancellationToken cancellationToken) =>
-        Actor.Ask<T>(Envelope(message), timeout, cancellationToken);
+        Actor.Ask<T>(message, timeout, cancellationToken);
 
     /// <summary>Wraps an existing session actor (for example one found by name through the supervisor).</summary>
     public static ClaudeSession For(ActorSystem system, string name, IActorRef session) => new(system, name, session);
@@ -95,7 +96,7 @@ public sealed class ClaudeSession : IAsyncDisposable
     public async Task<SessionInfo> WaitUntilReadyAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         var ready = AskAsync<object>(AwaitReady.Instance, timeout, cancellationToken);
-        var terminated = _sharded ? Task.Delay(Timeout.Infinite, cancellationToken) : Actor.WatchAsync(cancellationToken);
+        var terminated = _local ? Actor.WatchAsync(cancellationToken) : Task.Delay(Timeout.Infinite, cancellationToken);
         // A session that fails says why before it stops; give that reply a moment to win the race.
         if (await Task.WhenAny(ready, terminated).ConfigureAwait(false) == terminated)
             await Task.WhenAny(ready, Task.Delay(TimeSpan.FromMilliseconds(500), CancellationToken.None)).ConfigureAwait(false);
@@ -119,7 +120,7 @@ public sealed class ClaudeSession : IAsyncDisposable
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var channel = Channel.CreateUnbounded<object>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
-        var receiver = _system.ActorOf(QueryReceiver.Props(channel.Writer, _sharded ? null : Actor));
+        var receiver = _system.ActorOf(QueryReceiver.Props(channel.Writer, _local ? Actor : null));
         var query = new Query(prompt) { Timeout = options?.Timeout, ReplyTo = receiver, AckWindow = AckWindow };
         var finished = false;
         var consumed = 0;
@@ -256,7 +257,7 @@ public sealed class ClaudeSession : IAsyncDisposable
         try
         {
             // A stopped local actor never answers a question, but its ref answers Identify at once.
-            if (!_sharded && (await Actor.Ask<ActorIdentity>(new Identify(null), AliveTimeout, cancellationToken).ConfigureAwait(false)).Subject is null)
+            if (_local && (await Actor.Ask<ActorIdentity>(new Identify(null), AliveTimeout, cancellationToken).ConfigureAwait(false)).Subject is null)
                 return false;
             var info = await AskAsync<SessionInfo>(GetSessionInfo.Instance, AliveTimeout, cancellationToken).ConfigureAwait(false);
             return info.Status is SessionStatus.Ready or SessionStatus.Busy;
@@ -324,7 +325,7 @@ public sealed class ClaudeSession : IAsyncDisposable
     /// <summary>Stops the session and its CLI process (stdin closed first, so the transcript is flushed).</summary>
     public async Task StopAsync(CancellationToken cancellationToken = default)
     {
-        if (_sharded)
+        if (!_local)
         {
             // Stopping a cluster session passivates it: its CLI ends, its conversation stays (TerminateAsync removes it).
             Send(StopSession.Instance);

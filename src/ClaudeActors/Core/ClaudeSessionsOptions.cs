@@ -23,6 +23,32 @@ public sealed class ClaudeSessionsOptions
     /// <summary>Sessions started with the host and kept under the supervisor (like the children of <c>ClaudeCode.Supervisor</c>).</summary>
     public List<SessionOptions> Sessions { get; set; } = [];
 
+    /// <summary>
+    /// Every problem with the declared sessions, as sentences: a session without a name, a name declared twice, and
+    /// each session's own <see cref="SessionOptions.Validate"/> problems after <see cref="Resolve"/>.
+    /// </summary>
+    public List<string> ValidateDeclared()
+    {
+        var problems = new List<string>();
+        foreach (var session in Sessions)
+        {
+            var resolved = Resolve(session);
+            if (resolved.Name is null) problems.Add("every declared session (ClaudeActors:Sessions) needs a Name.");
+            else problems.AddRange(resolved.Validate().Select(p => $"session '{resolved.Name}': {p}"));
+        }
+        foreach (var duplicate in Sessions.GroupBy(s => s.Name).Where(g => g.Key is not null && g.Count() > 1))
+            problems.Add($"the session name '{duplicate.Key}' is declared twice.");
+        return problems;
+    }
+
+    /// <summary>The declared sessions with the defaults applied; throws <see cref="InvalidSessionOptionsException"/> listing every problem of <see cref="ValidateDeclared"/>.</summary>
+    public IReadOnlyList<SessionOptions> ResolveDeclared()
+    {
+        var problems = ValidateDeclared();
+        if (problems.Count > 0) throw new InvalidSessionOptionsException(problems);
+        return Sessions.Select(Resolve).ToList();
+    }
+
     /// <summary>Applies <see cref="Defaults"/> under <paramref name="session"/>: each value the session leaves unset comes from the defaults.</summary>
     public SessionOptions Resolve(SessionOptions session)
     {

@@ -39,3 +39,8 @@ public sealed record SessionInfo(
     int QueuedQueries,
     int? CliProcessId,
     SessionFailure? LastFailure);
+
+/// <summary>How many sessions there are, and how many in each status.</summary>
+/// <param name="Total">Every session.</param>
+/// <param name="ByStatus">The sessions in each status (statuses with none are left out).</param>
+public sealed record SessionCount(int Total, IReadOnlyDictionary<SessionStatus, int> ByStatus);

@@ -19,13 +19,7 @@ public static class AkkaHostingExtensions
     public static AkkaConfigurationBuilder WithClaudeSessions(this AkkaConfigurationBuilder builder, ClaudeSessionsOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var declared = options.Sessions.Select(options.Resolve).ToList();
-        foreach (var session in declared) session.EnsureValid();
-        var duplicate = declared.GroupBy(s => s.Name).FirstOrDefault(g => g.Key is null || g.Count() > 1);
-        if (duplicate is not null)
-            throw new ArgumentException(duplicate.Key is null
-                ? "Every declared session needs a Name."
-                : $"The session name '{duplicate.Key}' is declared twice.", nameof(options));
+        var declared = options.ResolveDeclared();
 
         return builder.WithActors((system, registry) =>
         {

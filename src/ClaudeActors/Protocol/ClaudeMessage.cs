@@ -17,6 +17,12 @@ public abstract record ClaudeMessage
     /// <summary>Fields of the line that this model does not name, kept as raw JSON.</summary>
     [JsonExtensionData]
     public Dictionary<string, JsonElement>? ExtensionData { get; set; }
+
+    /// <summary>
+    /// The line as the CLI writes it (no newline), <c>type</c> first: what a fake CLI prints, what crosses nodes,
+    /// and what the session's parser reads back into an equal message.
+    /// </summary>
+    public string ToJsonLine() => MessageJson.ToLine(this);
 }
 
 /// <summary>A <c>system</c> line: <c>init</c> at the start of every turn, <c>status</c>, <c>api_retry</c> and subtypes yet unknown.</summary>

@@ -23,8 +23,16 @@ internal static class MessageJson
             _ => throw new JsonException("Unsupported message " + message.GetType().Name),
         };
         var obj = node as JsonObject ?? new JsonObject();
-        if (message is not UnknownMessage) obj["type"] = message.Type;
-        return obj;
+        if (message is UnknownMessage) return obj;
+        // "type" first, once: a parsed message also keeps its wire "type" among the extension data.
+        var line = new JsonObject { ["type"] = message.Type };
+        foreach (var (name, value) in obj.ToList())
+        {
+            if (name == "type") continue;
+            obj.Remove(name);
+            line[name] = value;
+        }
+        return line;
     }
 
     public static string ToLine(ClaudeMessage message) => ToNode(message).ToJsonString();

@@ -53,11 +53,6 @@ public sealed record CountSessions
     public static readonly CountSessions Instance = new();
 }
 
-/// <summary>How many sessions there are, and how many in each status.</summary>
-/// <param name="Total">Every session.</param>
-/// <param name="ByStatus">The sessions in each status (statuses with none are left out).</param>
-public sealed record SessionCount(int Total, IReadOnlyDictionary<SessionStatus, int> ByStatus);
-
 /// <summary>Stop every session (used by CoordinatedShutdown). Replies <see cref="AllSessionsStopped"/> once all have stopped.</summary>
 public sealed record StopAllSessions
 {

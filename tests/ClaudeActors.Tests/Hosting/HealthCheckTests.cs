@@ -1,3 +1,4 @@
+using ClaudeActors.Cluster;
 using ClaudeActors.Hosting;
 using ClaudeActors.Tests.Infrastructure;
 using Microsoft.Data.Sqlite;

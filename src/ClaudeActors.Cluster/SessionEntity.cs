@@ -6,7 +6,7 @@ using Akka.DistributedData;
 using Akka.Event;
 using Akka.Persistence;
 using ClaudeActors.History;
-using ClaudeActors.Hosting;
+
 using ClaudeActors.Logging;
 using ClaudeActors.Sessions;
 
@@ -447,21 +447,11 @@ internal sealed class SessionEntity : ReceivePersistentActor, IWithTimers
         // Otherwise the session failed (its restart bound was reached); the next message starts it again.
     }
 
-    private void UpdateDirectory(bool passivated)
-    {
-        var entry = new SessionDirectoryEntry(_name, Akka.Cluster.Cluster.Get(Context.System).SelfAddress.ToString(), _status, _sessionId,
-            passivated, DateTimeOffset.UtcNow, _model, _turns, _cost);
-        var node = Akka.Cluster.Cluster.Get(Context.System);
-        DistributedData.Get(Context.System).Replicator.Tell(Dsl.Update(SessionDirectory.Key, LWWDictionary<string, SessionDirectoryEntry>.Empty,
-            WriteLocal.Instance, map => map.SetItem(node, _name, entry)));
-    }
+    private void UpdateDirectory(bool passivated) =>
+        SessionDirectory.Update(Context.System, new SessionDirectoryEntry(_name, Akka.Cluster.Cluster.Get(Context.System).SelfAddress.ToString(),
+            _status, _sessionId, passivated, DateTimeOffset.UtcNow, _model, _turns, _cost));
 
-    private void RemoveFromDirectory()
-    {
-        var node = Akka.Cluster.Cluster.Get(Context.System);
-        DistributedData.Get(Context.System).Replicator.Tell(Dsl.Update(SessionDirectory.Key, LWWDictionary<string, SessionDirectoryEntry>.Empty,
-            WriteLocal.Instance, map => map.Remove(node, _name)));
-    }
+    private void RemoveFromDirectory() => SessionDirectory.Remove(Context.System, _name);
 
     private void ReplyNotFound(object message)
     {
@@ -497,10 +487,4 @@ internal sealed class SessionEntity : ReceivePersistentActor, IWithTimers
     private sealed record TranscriptRead(string SessionId, long Offset, string Text, Exception? Error = null);
 
     private sealed record SnapshotPrefixRead(string SessionId, long Length, string Text, Exception? Error = null);
-}
-
-/// <summary>The Distributed Data key of the cluster-wide session directory.</summary>
-internal static class SessionDirectory
-{
-    public static readonly LWWDictionaryKey<string, SessionDirectoryEntry> Key = new("claude-sessions");
 }

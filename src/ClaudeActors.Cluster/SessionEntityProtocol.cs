@@ -49,16 +49,3 @@ internal sealed record SessionIdRecordedEvent(string SessionId);
 internal sealed record TranscriptAppendedEvent(string SessionId, long Offset, string Text);
 
 internal sealed record SessionEntitySnapshot(SessionOptions Options, string? SessionId, bool ConversationPersisted, string Transcript);
-
-/// <summary>One session as the cluster-wide directory knows it.</summary>
-/// <param name="Name">The session's name.</param>
-/// <param name="Node">The address of the node that hosts (or last hosted) it.</param>
-/// <param name="Status">Its status; <c>Stopped</c> when passivated.</param>
-/// <param name="SessionId">Its conversation id.</param>
-/// <param name="Passivated">True when no CLI runs for it now.</param>
-/// <param name="UpdatedAt">When the entry was written (the session's last activity).</param>
-/// <param name="Model">The model of its last turn.</param>
-/// <param name="Turns">Turns completed since the entity last started on a node.</param>
-/// <param name="CostUsd">Their cost in US dollars, as the CLI reported it.</param>
-public sealed record SessionDirectoryEntry(string Name, string Node, SessionStatus Status, string? SessionId, bool Passivated, DateTimeOffset UpdatedAt,
-    string? Model = null, int Turns = 0, decimal CostUsd = 0);

@@ -2,7 +2,7 @@ using Akka.Actor;
 using Akka.Cluster.Hosting;
 using Akka.Cluster.Sharding;
 using Akka.Hosting;
-using ClaudeActors.Hosting;
+using ClaudeActors.Client;
 
 namespace ClaudeActors.Cluster;
 
@@ -36,13 +36,14 @@ public static class ClusterHostingExtensions
 
     /// <summary>
     /// Cluster mode: named sessions become sharded, persistent entities (entity id = session name), reachable by name
-    /// from any node through <see cref="Client.IClaudeSessions"/> or the region registered under <see cref="ClaudeSessionRegion"/>.
+    /// from any node through <see cref="IClaudeSessions"/> or the region registered under <see cref="ClaudeSessionRegion"/>.
     /// Needs <c>WithClustering</c> and a default journal and snapshot store (e.g. <c>WithSqlPersistence</c>) on the same builder.
     /// </summary>
     public static AkkaConfigurationBuilder WithClaudeSessionsCluster(this AkkaConfigurationBuilder builder, ClaudeSessionsOptions sessions, ClaudeClusterOptions cluster)
     {
-        var declared = sessions.Sessions.Select(sessions.Resolve).ToList();
-        foreach (var session in declared) session.EnsureValid();
+        ArgumentNullException.ThrowIfNull(sessions);
+        ArgumentNullException.ThrowIfNull(cluster);
+        var declared = sessions.ResolveDeclared();
         builder.WithCustomSerializer("claude-actors", ClaudeActorsSerializer.Manifests.Values, system => new ClaudeActorsSerializer(system));
         // No LMDB-backed durable keys: session state lives in the journal, and the LMDB store is not usable everywhere.
         builder.AddHocon("akka.cluster.sharding.distributed-data.durable.keys = []", HoconAddMode.Prepend);
@@ -76,6 +77,8 @@ public static class ClusterHostingExtensions
             // The directory's replicator runs from the start, so listing works before the first session writes to it.
             _ = Akka.DistributedData.DistributedData.Get(system);
             var region = registry.Get<ClaudeSessionRegion>();
+            // From now on every IClaudeSessions client of this system reaches the cluster's sessions.
+            SessionsBackend.Get(system).Install(new ClusterSessions(system, region));
             foreach (var session in declared)
                 region.Tell(new ShardingEnvelope(session.Name!, new CreateSessionEntity(session, ReturnExisting: true)), ActorRefs.Nobody);
             // The directory is in memory: after a full restart, sessions only the journal knows are listed again.

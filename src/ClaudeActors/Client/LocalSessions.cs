@@ -1,0 +1,53 @@
+using Akka.Actor;
+using ClaudeActors.Supervision;
+
+namespace ClaudeActors.Client;
+
+/// <summary>Local mode's <see cref="IClaudeSessions"/>: the supervisor at <c>/user/claude-sessions</c>.</summary>
+internal sealed class LocalSessions(ActorSystem system) : IClaudeSessions
+{
+    private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(30);
+    private IActorRef Supervisor => ClaudeSessions.Get(system).Supervisor;
+
+    public async Task<ClaudeSession> StartAsync(SessionOptions options, bool returnExisting = false, CancellationToken cancellationToken = default)
+    {
+        if (!returnExisting) return await ClaudeSession.StartAsync(system, options, cancellationToken).ConfigureAwait(false);
+        var reply = await Supervisor.Ask<object>(new StartSession(options.EnsureValid(), ReturnExisting: true), AskTimeout, cancellationToken).ConfigureAwait(false);
+        if (reply is SessionStartRejected rejected) throw rejected.Failure.ToException();
+        var started = (SessionStarted)reply;
+        var session = ClaudeSession.For(system, started.Name, started.Session);
+        await session.WaitUntilReadyAsync(options.ControlTimeout + TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
+        return session;
+    }
+
+    public async Task<ClaudeSession> GetAsync(string name, CancellationToken cancellationToken = default)
+    {
+        var lookup = await Supervisor.Ask<SessionLookup>(new GetSession(name), AskTimeout, cancellationToken).ConfigureAwait(false);
+        return lookup.Session is { } session
+            ? ClaudeSession.For(system, name, session)
+            : throw new SessionNotFoundException(new SessionFailure(FailureKind.SessionNotFound, $"No session is named '{name}'."));
+    }
+
+    public async Task TerminateAsync(string name, CancellationToken cancellationToken = default)
+    {
+        var reply = await Supervisor.Ask<object>(new TerminateSession(name), AskTimeout, cancellationToken).ConfigureAwait(false);
+        if (reply is SessionStartRejected rejected) throw rejected.Failure.ToException();
+    }
+
+    public async Task<IReadOnlyList<SessionInfo>> ListAsync(CancellationToken cancellationToken = default) =>
+        (await Supervisor.Ask<SessionList>(ListSessions.Instance, AskTimeout, cancellationToken).ConfigureAwait(false)).Sessions;
+
+    public async Task<IReadOnlyList<SessionDirectoryEntry>> ListDirectoryAsync(CancellationToken cancellationToken = default)
+    {
+        var node = ((ExtendedActorSystem)system).Provider.DefaultAddress.ToString();
+        return (await ListAsync(cancellationToken).ConfigureAwait(false))
+            .Select(i => new SessionDirectoryEntry(i.Name, node, i.Status, i.SessionId, Passivated: false, i.StartedAt, i.Model))
+            .OrderBy(e => e.Name, StringComparer.Ordinal).ToList();
+    }
+
+    public Task<SessionCount> CountAsync(CancellationToken cancellationToken = default) =>
+        Supervisor.Ask<SessionCount>(CountSessions.Instance, AskTimeout, cancellationToken);
+
+    public async Task<SessionInfo> RestartAsync(string name, CancellationToken cancellationToken = default) =>
+        await (await GetAsync(name, cancellationToken).ConfigureAwait(false)).RestartAsync(cancellationToken).ConfigureAwait(false);
+}
