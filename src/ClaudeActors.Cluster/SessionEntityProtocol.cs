@@ -5,19 +5,19 @@ namespace ClaudeActors.Cluster;
 /// <summary>Create the named session entity (cluster mode). Replies <see cref="SessionEntityCreated"/> or <see cref="SessionEntityRejected"/>.</summary>
 /// <param name="Options">The session's options; its name is the entity id.</param>
 /// <param name="ReturnExisting">Accept an existing session of that name instead of rejecting the start.</param>
-public sealed record CreateSessionEntity(SessionOptions Options, bool ReturnExisting = false);
+internal sealed record CreateSessionEntity(SessionOptions Options, bool ReturnExisting = false);
 
 /// <summary>The entity exists and its session is starting (send <see cref="AwaitReady"/> to wait for it).</summary>
 /// <param name="Name">The session's name.</param>
 /// <param name="Existed">True when it existed already.</param>
-public sealed record SessionEntityCreated(string Name, bool Existed);
+internal sealed record SessionEntityCreated(string Name, bool Existed);
 
 /// <summary>The entity refused the command.</summary>
 /// <param name="Failure">Why.</param>
-public sealed record SessionEntityRejected(SessionFailure Failure);
+internal sealed record SessionEntityRejected(SessionFailure Failure);
 
 /// <summary>Remove the session cluster-wide: its CLI stops and its journal is deleted. Replies <see cref="SessionEntityTerminated"/>.</summary>
-public sealed record TerminateSessionEntity
+internal sealed record TerminateSessionEntity
 {
     /// <summary>The single instance.</summary>
     public static readonly TerminateSessionEntity Instance = new();
@@ -25,7 +25,7 @@ public sealed record TerminateSessionEntity
 
 /// <summary>The session is gone; starting the same name again begins a new conversation.</summary>
 /// <param name="Name">Its name.</param>
-public sealed record SessionEntityTerminated(string Name);
+internal sealed record SessionEntityTerminated(string Name);
 
 /// <summary>Passivate the entity only if nothing woke its session meanwhile (it has no CLI): sent after a directory probe.</summary>
 internal sealed record PassivateIfUnused
@@ -34,7 +34,7 @@ internal sealed record PassivateIfUnused
 }
 
 /// <summary>Stop the entity's CLI and passivate it; the next message brings it back (used for idle and cap passivation and hand-off).</summary>
-public sealed record PassivateSessionEntity
+internal sealed record PassivateSessionEntity
 {
     /// <summary>The single instance.</summary>
     public static readonly PassivateSessionEntity Instance = new();

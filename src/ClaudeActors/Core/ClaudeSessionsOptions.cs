@@ -23,6 +23,13 @@ public sealed class ClaudeSessionsOptions
     /// <summary>Sessions started with the host and kept under the supervisor (like the children of <c>ClaudeCode.Supervisor</c>).</summary>
     public List<SessionOptions> Sessions { get; set; } = [];
 
+    /// <summary>The options that belong to one conversation and are never taken from <see cref="Defaults"/>.</summary>
+    public static readonly IReadOnlySet<string> PerSession = new HashSet<string>(StringComparer.Ordinal)
+    {
+        nameof(SessionOptions.Name), nameof(SessionOptions.Resume), nameof(SessionOptions.Continue),
+        nameof(SessionOptions.ForkSession), nameof(SessionOptions.SessionId),
+    };
+
     /// <summary>
     /// Every problem with the declared sessions, as sentences: a session without a name, a name declared twice, and
     /// each session's own <see cref="SessionOptions.Validate"/> problems after <see cref="Resolve"/>.
@@ -49,7 +56,12 @@ public sealed class ClaudeSessionsOptions
         return Sessions.Select(Resolve).ToList();
     }
 
-    /// <summary>Applies <see cref="Defaults"/> under <paramref name="session"/>: each value the session leaves unset comes from the defaults.</summary>
+    /// <summary>
+    /// Applies <see cref="Defaults"/> under <paramref name="session"/>: each value the session leaves unset (null, empty,
+    /// false or its default) comes from the defaults; environments are merged, the session's keys winning. The
+    /// conversation's own choices (<see cref="PerSession"/>: name, resume, continue, fork, session id) never come
+    /// from the defaults.
+    /// </summary>
     public SessionOptions Resolve(SessionOptions session)
     {
         var d = Defaults;
@@ -91,6 +103,9 @@ public sealed class ClaudeSessionsOptions
             IncludeHookEvents = session.IncludeHookEvents || d.IncludeHookEvents,
             ForwardSubagentText = session.ForwardSubagentText || d.ForwardSubagentText,
             ExtraArgs = session.ExtraArgs.Count > 0 ? session.ExtraArgs : d.ExtraArgs,
+            Callbacks = session.Callbacks.Under(d.Callbacks),
+            Restart = session.Restart != RestartPolicy.Default ? session.Restart : d.Restart,
+            ControlTimeout = session.ControlTimeout != SessionOptions.DefaultControlTimeout ? session.ControlTimeout : d.ControlTimeout,
         };
     }
 }

@@ -54,7 +54,19 @@ public sealed record SessionCallbacks
     public IReadOnlyList<SdkMcpServer> McpServers { get; init; } = [];
 
     /// <summary>How long a handler may take; past it a permission is denied, a hook continues, a tool call fails.</summary>
-    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(60);
+    public TimeSpan Timeout { get; init; } = DefaultTimeout;
+
+    /// <summary>The default <see cref="Timeout"/>: 60 s.</summary>
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(60);
+
+    /// <summary>These callbacks under <paramref name="defaults"/>: each one this leaves unset comes from the defaults.</summary>
+    internal SessionCallbacks Under(SessionCallbacks defaults) => new()
+    {
+        Permissions = Permissions ?? defaults.Permissions,
+        Hooks = Hooks.Count > 0 ? Hooks : defaults.Hooks,
+        McpServers = McpServers.Count > 0 ? McpServers : defaults.McpServers,
+        Timeout = Timeout != DefaultTimeout ? Timeout : defaults.Timeout,
+    };
 
     internal bool IsEmpty => Permissions is null && Hooks.Count == 0 && McpServers.Count == 0;
 }

@@ -27,6 +27,9 @@ public sealed record SessionOptions
     /// <summary>The default per-query timeout: 300 000 ms, as in the Elixir SDK.</summary>
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromMilliseconds(300_000);
 
+    /// <summary>The default wait for the CLI's answer to initialize and other control requests: 60 s.</summary>
+    public static readonly TimeSpan DefaultControlTimeout = TimeSpan.FromSeconds(60);
+
     /// <summary>The session's name: its address in the supervisor and, in a cluster, its entity id.</summary>
     public string? Name { get; init; }
 
@@ -156,7 +159,7 @@ public sealed record SessionOptions
     public RestartPolicy Restart { get; init; } = RestartPolicy.Default;
 
     /// <summary>How long to wait for the CLI's answer to the initialize handshake and other control requests.</summary>
-    public TimeSpan ControlTimeout { get; init; } = TimeSpan.FromSeconds(60);
+    public TimeSpan ControlTimeout { get; init; } = DefaultControlTimeout;
 
     /// <summary>Checks every rule; returns the problems found (empty when the options are valid).</summary>
     public IReadOnlyList<string> Validate()

@@ -17,7 +17,7 @@ namespace ClaudeActors.Logging;
 /// <remarks>
 /// Akka's logger actors are created by type name, so this type is public; it is not meant to be used directly.
 /// </remarks>
-public sealed class ScopedLoggerFactoryLogger : LoggerFactoryLogger
+internal sealed class ScopedLoggerFactoryLogger : LoggerFactoryLogger
 {
     // Scopes live in the factory's shared scope provider: a scope begun on this logger is seen by the base class's,
     // which logs under the same category (so the same filter rules decide whether either is active).

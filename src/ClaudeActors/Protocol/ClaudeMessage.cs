@@ -266,7 +266,7 @@ public sealed record StreamEventMessage : ClaudeMessage
 }
 
 /// <summary>A control request the CLI sends to the host (<c>can_use_tool</c>, <c>hook_callback</c>, <c>mcp_message</c>, ...).</summary>
-public sealed record ControlRequestMessage : ClaudeMessage
+internal sealed record ControlRequestMessage : ClaudeMessage
 {
     /// <inheritdoc />
     [JsonIgnore]
@@ -284,7 +284,7 @@ public sealed record ControlRequestMessage : ClaudeMessage
 }
 
 /// <summary>The CLI's answer to a control request of the host.</summary>
-public sealed record ControlResponseMessage : ClaudeMessage
+internal sealed record ControlResponseMessage : ClaudeMessage
 {
     /// <inheritdoc />
     [JsonIgnore]
@@ -295,7 +295,7 @@ public sealed record ControlResponseMessage : ClaudeMessage
 }
 
 /// <summary>The body of a <see cref="ControlResponseMessage"/>.</summary>
-public sealed record ControlResponseBody
+internal sealed record ControlResponseBody
 {
     /// <summary><c>success</c> or <c>error</c>.</summary>
     [JsonPropertyName("subtype")] public string Subtype { get; init; } = "";
@@ -317,7 +317,7 @@ public sealed record ControlResponseBody
 }
 
 /// <summary>The CLI no longer wants the answer to one of its earlier control requests.</summary>
-public sealed record ControlCancelRequestMessage : ClaudeMessage
+internal sealed record ControlCancelRequestMessage : ClaudeMessage
 {
     /// <inheritdoc />
     [JsonIgnore]

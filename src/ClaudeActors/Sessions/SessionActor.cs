@@ -5,7 +5,6 @@ using Akka.Event;
 using ClaudeActors.Logging;
 using ClaudeActors.Process;
 using ClaudeActors.Protocol;
-using ClaudeActors.Supervision;
 
 namespace ClaudeActors.Sessions;
 

@@ -1,3 +1,4 @@
+using ClaudeActors.Supervision;
 using Akka.Actor;
 using Akka.Hosting;
 using ClaudeActors.Client;

@@ -104,9 +104,8 @@ public sealed class CliCommandBuilderTests
         // Every settable option gets a non-default value in Defaults; a session that sets nothing must end up with all
         // of them. A new option that Resolve forgets fails here.
         var defaults = new SessionOptions();
-        var skipped = new HashSet<string> { nameof(SessionOptions.Name), nameof(SessionOptions.Resume), nameof(SessionOptions.Continue),
-            nameof(SessionOptions.ForkSession), nameof(SessionOptions.SessionId), nameof(SessionOptions.Callbacks), nameof(SessionOptions.Restart),
-            nameof(SessionOptions.ControlTimeout) };
+        // Only the conversation's own choices are skipped, and they are named by the library itself.
+        var skipped = ClaudeSessionsOptions.PerSession;
         var checkedNames = new List<string>();
         foreach (var property in typeof(SessionOptions).GetProperties().Where(p => p.CanWrite && !skipped.Contains(p.Name)))
         {
@@ -120,7 +119,13 @@ public sealed class CliCommandBuilderTests
             var property = typeof(SessionOptions).GetProperty(name)!;
             var expected = property.GetValue(defaults);
             var actual = property.GetValue(resolved);
-            if (expected is System.Collections.IEnumerable e && expected is not string)
+            if (expected is SessionCallbacks callbacks)
+            {
+                var got = (SessionCallbacks)actual!;
+                Assert.True(Equals(callbacks.Permissions, got.Permissions) && callbacks.Timeout == got.Timeout
+                    && callbacks.Hooks.SequenceEqual(got.Hooks) && callbacks.McpServers.SequenceEqual(got.McpServers), $"{name} was not inherited");
+            }
+            else if (expected is System.Collections.IEnumerable e && expected is not string)
                 Assert.True(e.Cast<object>().SequenceEqual(((System.Collections.IEnumerable)actual!).Cast<object>()), $"{name} was not inherited");
             else Assert.True(Equals(expected, actual), $"{name} was not inherited: {actual} instead of {expected}");
         }
@@ -139,6 +144,15 @@ public sealed class CliCommandBuilderTests
         if (underlying == typeof(IReadOnlyList<string>)) return (IReadOnlyList<string>)["sample"];
         if (underlying == typeof(IReadOnlyDictionary<string, string>)) return new Dictionary<string, string> { ["SAMPLE"] = "1" };
         if (underlying == typeof(IReadOnlyDictionary<string, string?>)) return new Dictionary<string, string?> { ["--sample"] = null };
+        if (underlying == typeof(RestartPolicy)) return new RestartPolicy { MaxRestarts = 9, MinBackoff = TimeSpan.FromSeconds(1) };
+        if (underlying == typeof(SessionCallbacks))
+            return new SessionCallbacks
+            {
+                Permissions = CallbackHandler.ActorPath("/user/sample"),
+                Hooks = [new HookRegistration(HookEvent.PreToolUse, CallbackHandler.ActorPath("/user/hook"))],
+                McpServers = [new SdkMcpServer("sample", [])],
+                Timeout = TimeSpan.FromSeconds(9),
+            };
         throw new InvalidOperationException($"No sample value for {type}: add one, and make sure Resolve inherits it.");
     }
 

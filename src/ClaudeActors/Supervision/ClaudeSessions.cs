@@ -1,7 +1,6 @@
 using Akka.Actor;
-using ClaudeActors.Supervision;
 
-namespace ClaudeActors;
+namespace ClaudeActors.Supervision;
 
 /// <summary>
 /// The ActorSystem extension that owns the session supervisor at <c>/user/claude-sessions</c>, for code that
@@ -40,7 +39,7 @@ public sealed class ClaudeSessions : IExtension
 }
 
 /// <summary>Creates the <see cref="ClaudeSessions"/> extension.</summary>
-public sealed class ClaudeSessionsProvider : ExtensionIdProvider<ClaudeSessions>
+internal sealed class ClaudeSessionsProvider : ExtensionIdProvider<ClaudeSessions>
 {
     /// <inheritdoc />
     public override ClaudeSessions CreateExtension(ExtendedActorSystem system) => new(system);
