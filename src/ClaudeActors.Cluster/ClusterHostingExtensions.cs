@@ -44,7 +44,7 @@ public static class ClusterHostingExtensions
         ArgumentNullException.ThrowIfNull(sessions);
         ArgumentNullException.ThrowIfNull(cluster);
         var declared = sessions.ResolveDeclared();
-        builder.WithCustomSerializer("claude-actors", ClaudeActorsSerializer.Manifests.Values, system => new ClaudeActorsSerializer(system));
+        builder.WithCustomSerializer("claude-actors", [typeof(IClaudeActorsMessage)], system => new ClaudeActorsSerializer(system));
         // No LMDB-backed durable keys: session state lives in the journal, and the LMDB store is not usable everywhere.
         builder.AddHocon("akka.cluster.sharding.distributed-data.durable.keys = []", HoconAddMode.Prepend);
         // Every message is sent in a ShardingEnvelope, which the extractor unwraps itself; MurmurHash keeps shard ids stable across processes.

@@ -11,4 +11,4 @@ namespace ClaudeActors.Core;
 /// <param name="Turns">Turns completed since the entity last started on a node.</param>
 /// <param name="CostUsd">Their cost in US dollars, as the CLI reported it.</param>
 public sealed record SessionDirectoryEntry(string Name, string Node, SessionStatus Status, string? SessionId, bool Passivated, DateTimeOffset UpdatedAt,
-    string? Model = null, int Turns = 0, decimal CostUsd = 0);
+    string? Model = null, int Turns = 0, decimal CostUsd = 0) : IClaudeActorsMessage;

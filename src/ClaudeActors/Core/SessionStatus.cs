@@ -38,7 +38,7 @@ public sealed record SessionInfo(
     int RestartCount,
     int QueuedQueries,
     int? CliProcessId,
-    SessionFailure? LastFailure);
+    SessionFailure? LastFailure) : IClaudeActorsMessage;
 
 /// <summary>How many sessions there are, and how many in each status.</summary>
 /// <param name="Total">Every session.</param>
