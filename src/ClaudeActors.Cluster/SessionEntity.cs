@@ -468,7 +468,7 @@ internal sealed class SessionEntity : ReceivePersistentActor, IWithTimers
         {
             Query q => new QueryFailed(q.QueryId, failure),
             AwaitReady => new SessionStartFailed(failure),
-            GetSessionId => new SessionIdReply(null),
+            GetSessionId => new SessionIdReply(null) { Failure = failure },
             GetConversation => new ConversationResult(null, failure),
             GetSessionInfo => new SessionInfo(_name, null, SessionStatus.Stopped, null, default, 0, 0, null, failure),
             QueryAck => null,

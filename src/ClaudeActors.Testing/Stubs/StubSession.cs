@@ -29,7 +29,7 @@ public sealed record ReceivedQueries(IReadOnlyList<Query> Queries);
 /// turn takes time and later queries wait); <see cref="ClearSession"/> is ordered with queries; invalid queries
 /// (empty prompt, non-positive timeout, duplicate id) fail with <see cref="FailureKind.InvalidRequest"/>; a
 /// query's <see cref="Query.Timeout"/> runs from its arrival; a result with <c>is_error</c> fails the query.
-/// Unlike one: <see cref="QueryAck"/> is ignored (no flow control), <see cref="Interrupt"/> always succeeds,
+/// Unlike one: <see cref="QueryAck"/> is ignored (no flow control), <see cref="Interrupt"/> of a running turn ends it at once,
 /// and <see cref="StopSession"/> stops at once.
 /// </remarks>
 public sealed class StubSession : ReceiveActor, IWithTimers
@@ -254,6 +254,12 @@ public sealed class StubSession : ReceiveActor, IWithTimers
         {
             var result = (ResultMessage)Stamp(ClaudeMessages.Result("", isError: true, subtype: "error_during_execution") with { TerminalReason = "aborted_streaming" });
             Finish(current, new QueryFailed(current.Query.QueryId, new SessionFailure(FailureKind.Interrupted, "The query was interrupted.") { Result = result }));
+        }
+        else
+        {
+            // As a real session: nothing to interrupt is an invalid request (the facade's InterruptAsync returns false).
+            Sender.Tell(new ControlResult(null, new SessionFailure(FailureKind.InvalidRequest, "No such query is running.")));
+            return;
         }
         Sender.Tell(Success(new { still_queued = Array.Empty<string>() }));
         StartNext();

@@ -86,8 +86,33 @@ public sealed class ClaudeSession : IAsyncDisposable
 
     private void Send(object message, IActorRef? sender = null) => Actor.Tell(message, sender ?? ActorRefs.NoSender);
 
-    private Task<T> AskAsync<T>(object message, TimeSpan timeout, CancellationToken cancellationToken) =>
-        Actor.Ask<T>(message, timeout, cancellationToken);
+    // Every question to the session fails typed and fast: a local session that is gone (stopped, or failed past its
+    // restart bound) never answers, so its death ends the wait at once; a silence past the timeout is a
+    // QueryTimeoutException, never Akka's untyped AskTimeoutException.
+    private async Task<T> AskAsync<T>(object message, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var reply = Actor.Ask<T>(message, timeout, cancellationToken);
+        try
+        {
+            if (_local)
+            {
+                using var watching = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                var gone = Actor.WatchAsync(watching.Token);
+                if (await Task.WhenAny(reply, gone).ConfigureAwait(false) == gone && !reply.IsCompleted && !cancellationToken.IsCancellationRequested)
+                    throw Stopped();
+                await watching.CancelAsync().ConfigureAwait(false);
+            }
+            return await reply.ConfigureAwait(false);
+        }
+        catch (AskTimeoutException)
+        {
+            throw new QueryTimeoutException(new SessionFailure(FailureKind.Timeout,
+                $"Session '{Name}' did not answer {message.GetType().Name} within {timeout}."));
+        }
+    }
+
+    private SessionStoppedException Stopped() =>
+        new(new SessionFailure(FailureKind.SessionStopped, $"Session '{Name}' is stopped."));
 
     /// <summary>Wraps an existing session actor (for example one found by name through the supervisor).</summary>
     public static ClaudeSession For(ActorSystem system, string name, IActorRef session) => new(system, name, session);
@@ -95,7 +120,7 @@ public sealed class ClaudeSession : IAsyncDisposable
     /// <summary>Waits until the session is ready; throws the start failure if it cannot start.</summary>
     public async Task<SessionInfo> WaitUntilReadyAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
     {
-        var ready = AskAsync<object>(AwaitReady.Instance, timeout, cancellationToken);
+        var ready = Actor.Ask<object>(AwaitReady.Instance, timeout, cancellationToken);
         var terminated = _local ? Actor.WatchAsync(cancellationToken) : Task.Delay(Timeout.Infinite, cancellationToken);
         // A session that fails says why before it stops; give that reply a moment to win the race.
         if (await Task.WhenAny(ready, terminated).ConfigureAwait(false) == terminated)
@@ -191,7 +216,11 @@ public sealed class ClaudeSession : IAsyncDisposable
 
     /// <summary>The conversation's session id; known from the start for fresh sessions, null after a failed start.</summary>
     public async Task<string?> GetSessionIdAsync(CancellationToken cancellationToken = default) =>
-        (await AskAsync<SessionIdReply>(GetSessionId.Instance, AskTimeout, cancellationToken).ConfigureAwait(false)).SessionId;
+        (await AskAsync<SessionIdReply>(GetSessionId.Instance, AskTimeout, cancellationToken).ConfigureAwait(false)) switch
+        {
+            { Failure: { } failure } => throw failure.ToException(),
+            var reply => reply.SessionId,
+        };
 
     /// <summary>The conversation so far, read from the CLI's transcript (empty before the first turn).</summary>
     public async Task<History.Conversation> GetConversationAsync(CancellationToken cancellationToken = default)
@@ -205,8 +234,12 @@ public sealed class ClaudeSession : IAsyncDisposable
         History.ConversationHistory.ReadAsync(sessionId, configDirectory, null, cancellationToken);
 
     /// <summary>A snapshot of the session: status, session id, model, restarts, queue length.</summary>
-    public Task<SessionInfo> GetInfoAsync(CancellationToken cancellationToken = default) =>
-        AskAsync<SessionInfo>(GetSessionInfo.Instance, AskTimeout, cancellationToken);
+    public async Task<SessionInfo> GetInfoAsync(CancellationToken cancellationToken = default)
+    {
+        var info = await AskAsync<SessionInfo>(GetSessionInfo.Instance, AskTimeout, cancellationToken).ConfigureAwait(false);
+        // A cluster entity that knows no such session answers with the failure (actors read it off LastFailure).
+        return info.LastFailure is { Kind: FailureKind.SessionNotFound } missing ? throw missing.ToException() : info;
+    }
 
     /// <summary>Switches the model for the following turns; returns the CLI's answer (<c>{"model": ...}</c>).</summary>
     public Task<JsonElement?> SetModelAsync(string model, CancellationToken cancellationToken = default) =>
@@ -305,15 +338,29 @@ public sealed class ClaudeSession : IAsyncDisposable
         var reply = await AskAsync<object>(new RestartSession(Name), RestartTimeout, cancellationToken).ConfigureAwait(false);
         return reply switch
         {
+            SessionInfo { LastFailure: { Kind: FailureKind.SessionNotFound } missing } => throw missing.ToException(),
             SessionInfo info => info,
             SessionStartFailed failed => throw failed.Failure.ToException(),
-            _ => throw new InvalidOperationException("Unexpected reply " + reply.GetType().Name),
+            ControlResult { Failure: { } failure } => throw failure.ToException(),
+            _ => throw new ProtocolErrorException(new SessionFailure(FailureKind.ProtocolError, "Unexpected reply " + reply.GetType().Name)),
         };
     }
 
-    /// <summary>Interrupts the running turn; its caller gets <see cref="QueryInterruptedException"/>.</summary>
-    public Task<JsonElement?> InterruptAsync(CancellationToken cancellationToken = default) =>
-        ControlAsync(new Interrupt(), cancellationToken);
+    /// <summary>
+    /// Interrupts the running turn, if there is one (its caller gets <see cref="QueryInterruptedException"/>); returns
+    /// whether a turn was interrupted. With nothing running it does nothing and returns false, so a Ctrl-C handler can
+    /// call it at any time.
+    /// </summary>
+    public async Task<bool> InterruptAsync(CancellationToken cancellationToken = default)
+    {
+        var result = await AskAsync<ControlResult>(new Interrupt(), AskTimeout, cancellationToken).ConfigureAwait(false);
+        return result.Failure switch
+        {
+            null => true,
+            { Kind: FailureKind.InvalidRequest } => false, // no turn is running
+            var failure => throw failure.ToException(),
+        };
+    }
 
     /// <summary>Starts a fresh conversation; the next query sees no earlier turns. Runs after queries already queued.</summary>
     public async Task ClearAsync(CancellationToken cancellationToken = default)

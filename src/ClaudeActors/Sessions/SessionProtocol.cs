@@ -156,7 +156,11 @@ public sealed record GetSessionId : IClaudeActorsMessage
 
 /// <summary>The current session id; null until the CLI reports one (or after <see cref="ClearSession"/>).</summary>
 /// <param name="SessionId">The id.</param>
-public sealed record SessionIdReply(string? SessionId) : IClaudeActorsMessage;
+public sealed record SessionIdReply(string? SessionId) : IClaudeActorsMessage
+{
+    /// <summary>Why there is no id to give: the session does not exist (a cluster entity that knows no such name).</summary>
+    public SessionFailure? Failure { get; init; }
+}
 
 /// <summary>Read this session's conversation from the CLI's transcript. Replies <see cref="ConversationResult"/>.</summary>
 public sealed record GetConversation : IClaudeActorsMessage

@@ -192,7 +192,7 @@ public sealed class StubSessionTests(ITestOutputHelper output) : TestKit("akka.l
         Assert.Equal("plan", (await session.SetPermissionModeAsync(PermissionMode.Plan))?.GetProperty("mode").GetString());
         Assert.Equal(0, (await session.GetMcpStatusAsync())?.GetProperty("mcpServers").GetArrayLength());
         Assert.Equal("stub", (await session.GetServerInfoAsync())?.GetProperty("claude_code_version").GetString());
-        Assert.NotNull(await session.InterruptAsync());
+        Assert.False(await session.InterruptAsync()); // nothing runs: a no-op
 
         // The init line of a turn reports the current model; the conversation holds the prompt and the answer.
         var turn = new List<ClaudeMessage>();
@@ -219,7 +219,7 @@ public sealed class StubSessionTests(ITestOutputHelper output) : TestKit("akka.l
 
         var running = session.FinalTextAsync("interrupt me");
         await AwaitConditionAsync(async () => (await session.GetInfoAsync()).Status == SessionStatus.Busy, Wait);
-        await session.InterruptAsync();
+        Assert.True(await session.InterruptAsync());
         await Assert.ThrowsAsync<QueryInterruptedException>(() => running);
 
         await Assert.ThrowsAsync<QueryTimeoutException>(() =>
