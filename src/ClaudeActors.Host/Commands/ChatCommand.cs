@@ -81,9 +81,11 @@ internal static class ChatCommand
         });
         var join = new Option<string?>("--join", "-j")
         {
-            Description = $"Join a running cluster through this seed node (akka.tcp://{NodeSettings.SystemName}@HOST:PORT) as a client node and chat " +
-                "with its session NAME (started there when it does not exist; it keeps running after the chat). Default: a session in this process.",
+            Description = $"Join a running cluster through this seed node (akka.tcp://{NodeSettings.SystemName}@HOST:PORT; alone, this machine's node, " +
+                $"127.0.0.1:{NodeSettings.DefaultPort} or ClaudeActors:Node:Hostname/Port) as a client node and chat " +
+                "with its session NAME (started there when it does not exist; it keeps running after the chat). Without --join: a session in this process.",
             HelpName = "SEED_ADDRESS",
+            Arity = ArgumentArity.ZeroOrOne,
         };
         join.Validators.Add(result =>
         {
@@ -120,12 +122,12 @@ internal static class ChatCommand
                 // Replies are printed as they are written.
                 IncludePartialMessages = true,
             };
-            return RunAsync(options, parse.GetValue(verbose), parse.GetValue(join));
+            return RunAsync(options, parse.GetValue(verbose), joined: parse.GetResult(join) is not null, parse.GetValue(join));
         });
         return command;
     }
 
-    private static async Task<int> RunAsync(SessionOptions options, bool verbose, string? join)
+    private static async Task<int> RunAsync(SessionOptions options, bool verbose, bool joined, string? join)
     {
         var console = new ChatConsole(verbose);
         var problems = options.Validate();
@@ -140,7 +142,7 @@ internal static class ChatCommand
         // with stack traces) would repeat it, so it is shown only with --verbose.
         var builder = HostBuilderExtensions.CreateNodeBuilder(verbose ? LogLevel.Debug : LogLevel.Warning, handleSignals: false);
         var akkaLogLevel = verbose ? LogLevel.Debug : LogLevel.None;
-        return join is null
+        return !joined
             ? await RunLocalAsync(builder, akkaLogLevel, options, signals, console)
             : await RunJoinedAsync(builder, akkaLogLevel, join, options, signals, console);
     }
@@ -178,12 +180,12 @@ internal static class ChatCommand
     /// <c>--join</c>: a client node of a running cluster (no roles: the session runs on a node with the sessions
     /// role) chatting with the named session, which is started if it does not exist and left running afterwards.
     /// </summary>
-    private static async Task<int> RunJoinedAsync(HostApplicationBuilder builder, LogLevel akkaLogLevel, string seed, SessionOptions options, ChatSignals signals, ChatConsole console)
+    private static async Task<int> RunJoinedAsync(HostApplicationBuilder builder, LogLevel akkaLogLevel, string? seed, SessionOptions options, ChatSignals signals, ChatConsole console)
     {
         ClientNode node;
         try
         {
-            node = await ClientNode.JoinAsync(builder, NodeConfiguration.ForClient(builder.Configuration, [seed], hostname: null), akkaLogLevel, signals.Leaving);
+            node = await ClientNode.JoinAsync(builder, NodeConfiguration.ForClient(builder.Configuration, seed is null ? [] : [seed], hostname: null), akkaLogLevel, signals.Leaving);
         }
         catch (ClusterUnreachableException ex)
         {

@@ -212,6 +212,8 @@ internal static class NodeCommand
                 cluster.SelfAddress, roles, config.Cluster.HostSessions ? "hosts sessions" : "routes to sessions elsewhere", storage));
         });
         lifetime.ApplicationStopping.Register(() => logger.LogInformation("node stopping: leaving the cluster and stopping its sessions"));
+        if (config.Cluster.HostSessions && CliCredentials.MissingWarning(config.Sessions.Defaults.Environment, Environment.GetEnvironmentVariable) is { } missing)
+            logger.LogWarning("{Warning}", missing);
         // The console lifetime turns Ctrl-C and SIGTERM into a graceful stop: Akka's coordinated shutdown hands the
         // sessions off (their CLIs stop), leaves the cluster, then stops the ActorSystem.
         await host.RunAsync(cancellationToken);

@@ -27,7 +27,7 @@ internal static class SessionsCommand
     {
         var seeds = new Option<string[]>("--seed", "-s")
         {
-            Description = $"A node of the cluster, akka.tcp://{NodeSettings.SystemName}@HOST:PORT (repeatable). Default: ClaudeActors:Node:SeedNodes (env {SeedEnvironment}).",
+            Description = $"A node of the cluster, akka.tcp://{NodeSettings.SystemName}@HOST:PORT (repeatable). Default: ClaudeActors:Node:SeedNodes (env {SeedEnvironment}), else this machine's node (akka.tcp://{NodeSettings.SystemName}@127.0.0.1:{NodeSettings.DefaultPort}, or ClaudeActors:Node:Hostname/Port).",
             HelpName = "ADDRESS",
             Arity = ArgumentArity.OneOrMore,
             AllowMultipleArgumentsPerToken = false,

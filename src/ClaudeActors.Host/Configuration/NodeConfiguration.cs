@@ -45,6 +45,9 @@ internal sealed class NodeConfiguration
     public static NodeConfiguration ForClient(IConfiguration configuration, IReadOnlyList<string> seeds, string? hostname)
     {
         var node = configuration.GetSection(NodeSettings.SectionName).Get<NodeSettings>() ?? new NodeSettings();
+        // No seed given or configured: the node of this machine's configuration (127.0.0.1:4053 by default), as
+        // psql or redis-cli default to the local server.
+        if (seeds.Count == 0 && node.EffectiveSeedNodes.Count == 0) seeds = [node.LocalAddress];
         node.Port = 0;
         node.Roles = [];
         if (seeds.Count > 0) node.SeedNodes = seeds.ToList();

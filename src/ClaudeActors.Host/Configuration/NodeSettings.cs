@@ -47,6 +47,10 @@ internal sealed class NodeSettings
         : Hostname.Trim() is "0.0.0.0" or "::" or "[::]" ? System.Net.Dns.GetHostName()
         : null;
 
+    /// <summary>This node's own address as other processes of this machine reach it: 127.0.0.1 when it binds every interface.</summary>
+    public string LocalAddress =>
+        $"akka.tcp://{SystemName}@{(Hostname.Trim() is "0.0.0.0" or "::" or "[::]" or "" ? "127.0.0.1" : Hostname.Trim())}:{(Port == 0 ? DefaultPort : Port)}";
+
     public IReadOnlyList<string> EffectiveSeedNodes =>
         (SeedNodes ?? []).Where(s => !string.IsNullOrWhiteSpace(s)).Select(s => s.Trim()).ToList();
 

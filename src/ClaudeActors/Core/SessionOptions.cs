@@ -167,29 +167,29 @@ public sealed record SessionOptions
         var errors = new List<string>();
         if (Name is not null && SessionNames.Check(Name) is { } nameError) errors.Add(nameError);
         if (SessionId is not null && !SessionIds.IsValid(SessionId))
-            errors.Add("session_id must be a valid UUID.");
+            errors.Add("SessionId (--session-id) must be a valid UUID.");
         if (Resume is not null && !SessionIds.IsValid(Resume))
-            errors.Add("resume must be a session id (a UUID).");
+            errors.Add("Resume (--resume) must be a session id (a UUID).");
         if (Resume is not null && Continue)
-            errors.Add("resume and continue cannot be used together.");
+            errors.Add("Resume and Continue cannot be used together.");
         if (ForkSession && Resume is null && !Continue)
-            errors.Add("fork_session needs resume (or continue).");
+            errors.Add("ForkSession (--fork-session) needs Resume (or Continue).");
         if (SessionId is not null && (Resume is not null || Continue) && !ForkSession)
-            errors.Add("session_id with resume or continue needs fork_session.");
+            errors.Add("SessionId with Resume or Continue needs ForkSession.");
         if (NoSessionPersistence && (Resume is not null || Continue) && !ForkSession)
-            errors.Add("no_session_persistence cannot be combined with resume or continue.");
-        if (Timeout <= TimeSpan.Zero) errors.Add("timeout must be positive.");
-        if (ControlTimeout <= TimeSpan.Zero) errors.Add("control timeout must be positive.");
-        if (MaxTurns is <= 0) errors.Add("max_turns must be positive.");
-        if (MaxBudgetUsd is <= 0) errors.Add("max_budget_usd must be positive.");
-        if (MaxThinkingTokens is < 0) errors.Add("max_thinking_tokens must not be negative.");
+            errors.Add("NoSessionPersistence cannot be combined with Resume or Continue.");
+        if (Timeout <= TimeSpan.Zero) errors.Add("Timeout must be positive.");
+        if (ControlTimeout <= TimeSpan.Zero) errors.Add("ControlTimeout must be positive.");
+        if (MaxTurns is <= 0) errors.Add("MaxTurns (--max-turns) must be positive.");
+        if (MaxBudgetUsd is <= 0) errors.Add("MaxBudgetUsd (--max-budget-usd) must be positive.");
+        if (MaxThinkingTokens is < 0) errors.Add("MaxThinkingTokens (--max-thinking-tokens) must not be negative.");
         foreach (var flag in ExtraArgs.Keys)
             if (!flag.StartsWith("--", StringComparison.Ordinal) || flag.Length < 3 || flag.Any(char.IsWhiteSpace))
-                errors.Add($"extra argument '{flag}' must look like --flag.");
-        if (WorkingDirectory is { Length: 0 }) errors.Add("the working directory must not be empty.");
+                errors.Add($"ExtraArgs: '{flag}' must look like --flag.");
+        if (WorkingDirectory is { Length: 0 }) errors.Add("WorkingDirectory must not be empty.");
         foreach (var (key, _) in Environment)
             if (key.Length == 0 || key.Contains('=') || key.Contains('\0'))
-                errors.Add($"invalid environment variable name '{key}'.");
+                errors.Add($"Environment: invalid variable name '{key}'.");
         foreach (var server in Callbacks.McpServers)
         {
             if (string.IsNullOrWhiteSpace(server.Name) || !server.Name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
@@ -199,9 +199,9 @@ public sealed record SessionOptions
         }
         if (Callbacks.McpServers.Select(s => s.Name).Distinct().Count() != Callbacks.McpServers.Count)
             errors.Add("Two MCP servers have the same name.");
-        if (Callbacks.Timeout <= TimeSpan.Zero) errors.Add("the callback timeout must be positive.");
+        if (Callbacks.Timeout <= TimeSpan.Zero) errors.Add("Callbacks.Timeout must be positive.");
         foreach (var tool in AllowedTools.Concat(DisallowedTools).Concat(Tools ?? []))
-            if (string.IsNullOrWhiteSpace(tool)) errors.Add("tool names must not be empty.");
+            if (string.IsNullOrWhiteSpace(tool)) errors.Add("AllowedTools, DisallowedTools and Tools: tool names must not be empty.");
         return errors;
     }
 

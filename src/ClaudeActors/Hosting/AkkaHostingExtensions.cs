@@ -38,6 +38,13 @@ public static class AkkaHostingExtensions
     }
 
     /// <summary>Registers <see cref="IClaudeSessions"/> (start, get by name, terminate, list) for plain .NET code in DI.</summary>
-    public static IServiceCollection AddClaudeSessionsClient(this IServiceCollection services) =>
-        services.AddSingleton<IClaudeSessions>(sp => new ClaudeSessionsClient(sp.GetRequiredService<ActorSystem>()));
+    /// <remarks>
+    /// Both <see cref="IClaudeSessions"/> and <see cref="ClaudeSessionsClient"/> resolve to one instance. It works in
+    /// both modes: once <c>WithClaudeSessionsCluster</c> runs, the same client reaches the cluster's sessions.
+    /// </remarks>
+    public static IServiceCollection AddClaudeSessionsClient(this IServiceCollection services)
+    {
+        services.AddSingleton(sp => new ClaudeSessionsClient(sp.GetRequiredService<ActorSystem>()));
+        return services.AddSingleton<IClaudeSessions>(sp => sp.GetRequiredService<ClaudeSessionsClient>());
+    }
 }

@@ -73,6 +73,15 @@ public sealed class ClusterCommandTests(ITestOutputHelper output) : IDisposable
         Assert.Contains("alpha", after.Stdout);
         Assert.DoesNotContain("beta", after.Stdout);
 
+        // No --seed: the commands default to this machine's node (127.0.0.1 and the configured port, 4053 unless set).
+        var localPort = new Dictionary<string, string> { ["ClaudeActors__Node__Port"] = new Uri(seed.Replace("akka.tcp://", "tcp://")).Port.ToString() };
+        var unseeded = await HostProcess.RunAsync(_sandbox, ["sessions", "list"], output, environment: localPort);
+        Assert.True(unseeded.ExitCode == 0, unseeded.Stderr);
+        Assert.Contains("alpha", unseeded.Stdout);
+        var chat = await HostProcess.RunAsync(_sandbox, ["chat", "alpha", "--join"], output, "Say exactly: joined\n/quit\n", environment: localPort);
+        Assert.True(chat.ExitCode == 0, chat.Stderr);
+        Assert.Contains("joined", chat.Stdout);
+
         Assert.Equal(0, await node.TerminateAsync(StopTimeout));
         Assert.True(await ProcessTable.WaitUntilAsync(() => _sandbox.LiveProcesses().Count == 0, TimeSpan.FromSeconds(5)),
             "a process of the sandbox outlived the node: " + string.Join(", ", _sandbox.LiveProcesses()));
@@ -127,6 +136,31 @@ public sealed class ClusterCommandTests(ITestOutputHelper output) : IDisposable
         .Where(l => !l.StartsWith("stdout: ", StringComparison.Ordinal))
         .Select(l => JsonDocument.Parse(l).RootElement.Clone())
         .ToList();
+
+    [Fact]
+    public async Task A_node_without_any_credential_for_the_cli_says_so_once_and_a_turn_fails_not_authenticated()
+    {
+        // The real CLI, with no key, no token and no login in its HOME (the sandbox's).
+        await using var node = StartNode(("ClaudeActors__Defaults__CliPath", TestPaths.RealCli), ("ANTHROPIC_API_KEY", ""));
+        var seed = await node.WaitUntilStartedAsync(StartTimeout);
+        Assert.Single(node.Log.Split('\n'), l => l.Contains("no credential for the claude CLI") && l.Contains("ANTHROPIC_API_KEY"));
+
+        var chat = await HostProcess.RunAsync(_sandbox, ["chat", "nokey", "--join", seed], output, "hello\n/quit\n");
+        // The turn fails typed (NotAuthenticatedException, reported as such); the chat goes on to /quit.
+        Assert.True(chat.ExitCode == 0, $"exit {chat.ExitCode}: {chat.Stderr}");
+        Assert.Contains("error: not authenticated:", chat.Stderr);
+        Assert.Contains("Not logged in", chat.Stderr);
+        Assert.Equal(0, await node.TerminateAsync(StopTimeout));
+    }
+
+    [Fact]
+    public async Task A_node_with_a_key_gives_no_credential_warning()
+    {
+        await using var node = StartNode();
+        await node.WaitUntilStartedAsync(StartTimeout);
+        Assert.DoesNotContain("no credential", node.Log);
+        Assert.Equal(0, await node.TerminateAsync(StopTimeout));
+    }
 
     [Fact]
     public async Task A_second_node_on_a_port_in_use_fails_with_one_line_instead_of_sharing_it()

@@ -53,11 +53,11 @@ internal static class HostProcess
 
     /// <summary>Runs a command to completion with <paramref name="stdin"/> as its input.</summary>
     public static async Task<HostRun> RunAsync(CliSandbox sandbox, IReadOnlyList<string> arguments, ITestOutputHelper output,
-        string stdin = "", TimeSpan? timeout = null)
+        string stdin = "", TimeSpan? timeout = null, IReadOnlyDictionary<string, string>? environment = null)
     {
         var limit = timeout ?? TimeSpan.FromSeconds(60);
         var clock = Stopwatch.StartNew();
-        using var process = SystemProcess.Start(StartInfo(sandbox, arguments)) ?? throw new InvalidOperationException("dotnet did not start");
+        using var process = SystemProcess.Start(StartInfo(sandbox, arguments, environment)) ?? throw new InvalidOperationException("dotnet did not start");
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         await process.StandardInput.WriteAsync(stdin);

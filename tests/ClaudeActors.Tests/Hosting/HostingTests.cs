@@ -66,6 +66,13 @@ public sealed class HostingTests : FakeApiTestBase
         });
         Assert.Equal(["assistant", "code-reviewer"], list.Select(s => s.Name));
         Assert.All(list, s => Assert.True(SessionIds.IsValid(s.SessionId)));
+
+        // The directory is on the interface too, and the concrete client is the same instance in DI.
+        Assert.Same(sessions, host.Services.GetRequiredService<ClaudeSessionsClient>());
+        var directory = await sessions.ListDirectoryAsync();
+        Assert.Equal(["assistant", "code-reviewer"], directory.Select(e => e.Name));
+        Assert.All(directory, e => Assert.False(e.Passivated));
+        Assert.Equal(list.Select(s => s.SessionId), directory.Select(e => e.SessionId));
         Assert.Contains("haiku", list[1].Model);
         Assert.Equal(2, Sandbox.LiveProcesses().Count);
 

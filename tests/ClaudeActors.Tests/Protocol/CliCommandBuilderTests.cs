@@ -95,7 +95,7 @@ public sealed class CliCommandBuilderTests
         // No tools at all is an empty value, not a missing flag; the CLI's default set is no flag.
         AssertPair(CliCommandBuilder.BuildArguments(new SessionOptions { Tools = [] }), "--tools", "");
         Assert.DoesNotContain("--tools", CliCommandBuilder.BuildArguments(new SessionOptions()));
-        Assert.Contains("tool names must not be empty.", new SessionOptions { Tools = [" "] }.Validate());
+        Assert.Contains("AllowedTools, DisallowedTools and Tools: tool names must not be empty.", new SessionOptions { Tools = [" "] }.Validate());
     }
 
     [Fact]
@@ -200,11 +200,11 @@ public sealed class CliCommandBuilderTests
     }
 
     [Theory]
-    [InlineData("not-a-uuid", null, false, false, "session_id must be a valid UUID")]
-    [InlineData(null, "../../etc/passwd", false, false, "resume must be a session id")]
-    [InlineData(null, "0c1b2a39-6c87-4c1e-8f0e-3d2b1a0f9e8d", true, false, "resume and continue cannot be used together")]
-    [InlineData(null, null, false, true, "fork_session needs resume")]
-    [InlineData("0c1b2a39-6c87-4c1e-8f0e-3d2b1a0f9e8d", "1c1b2a39-6c87-4c1e-8f0e-3d2b1a0f9e8d", false, false, "session_id with resume or continue needs fork_session")]
+    [InlineData("not-a-uuid", null, false, false, "SessionId (--session-id) must be a valid UUID")]
+    [InlineData(null, "../../etc/passwd", false, false, "Resume (--resume) must be a session id")]
+    [InlineData(null, "0c1b2a39-6c87-4c1e-8f0e-3d2b1a0f9e8d", true, false, "Resume and Continue cannot be used together")]
+    [InlineData(null, null, false, true, "ForkSession (--fork-session) needs Resume")]
+    [InlineData("0c1b2a39-6c87-4c1e-8f0e-3d2b1a0f9e8d", "1c1b2a39-6c87-4c1e-8f0e-3d2b1a0f9e8d", false, false, "SessionId with Resume or Continue needs ForkSession")]
     public void Invalid_combinations_are_rejected_before_any_process_starts(string? sessionId, string? resume, bool @continue, bool fork, string expected)
     {
         var options = new SessionOptions { SessionId = sessionId, Resume = resume, Continue = @continue, ForkSession = fork };
