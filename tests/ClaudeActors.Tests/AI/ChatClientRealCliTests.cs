@@ -38,6 +38,8 @@ public sealed class ChatClientRealCliTests(ITestOutputHelper output) : SessionTe
         var raw = Assert.IsAssignableFrom<IReadOnlyList<ClaudeMessage>>(second.RawRepresentation);
         Assert.Contains(raw, m => m is SystemMessage { IsInit: true });
         Assert.Equal("Your name is Alice!", raw.OfType<ResultMessage>().Single().Result);
+        // The session's environment holds the API key: nothing of it reaches the response's properties.
+        Assert.DoesNotContain(CliSandbox.TestApiKey, System.Text.Json.JsonSerializer.Serialize(second.AdditionalProperties));
     }
 
     [Fact]
