@@ -111,7 +111,7 @@ public sealed record HookRegistration(HookEvent Event, CallbackHandler Handler, 
 /// <param name="Description">What it does, for the model.</param>
 /// <param name="InputSchema">The JSON schema of its input.</param>
 /// <param name="Handler">Receives <see cref="ToolCall"/>, replies <see cref="ToolCallResult"/>.</param>
-public sealed record SdkTool(string Name, string Description, JsonElement InputSchema, CallbackHandler Handler);
+public sealed partial record SdkTool(string Name, string Description, JsonElement InputSchema, CallbackHandler Handler);
 
 /// <summary>An in-process MCP server: a name and its tools.</summary>
 /// <param name="Name">The server's name.</param>
