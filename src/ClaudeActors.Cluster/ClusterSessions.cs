@@ -63,4 +63,9 @@ internal sealed class ClusterSessions(ActorSystem system, IActorRef region) : IC
 
     public async Task<SessionInfo> RestartAsync(string name, CancellationToken cancellationToken = default) =>
         await (await GetAsync(name, cancellationToken).ConfigureAwait(false)).RestartAsync(cancellationToken).ConfigureAwait(false);
+
+    // A session of the directory reads its own transcript on the node that hosts it (a passivated one is woken for it).
+    public async Task<History.Conversation> ReadConversationAsync(string sessionId, CancellationToken cancellationToken = default) =>
+        await LocalSessions.ReadThroughSessionAsync(this, sessionId, cancellationToken).ConfigureAwait(false)
+        ?? await ClaudeSession.ReadConversationAsync(sessionId, cancellationToken: cancellationToken).ConfigureAwait(false);
 }

@@ -1,15 +1,17 @@
 using Akka.Actor;
-using ClaudeActors.Core;
 using ClaudeActors.Client;
-using ClaudeActors.Sessions;
+using ClaudeActors.Core;
 
 namespace ClaudeActors.Examples;
 
 /// <summary>The README's quick start for plain .NET code.</summary>
 public static class PlainDotNet
 {
-    public static async Task<string> RunAsync(ActorSystem system, SessionOptions options)
+    public static async Task<string> RunAsync(SessionOptions options)
     {
+        // An ActorSystem of your own (an Akka.Hosting app takes the host's: services.GetRequiredService<ActorSystem>()).
+        using var system = ActorSystem.Create("my-app");
+
         // Start a session: the CLI starts now and the initialize handshake completes before this returns.
         await using var session = await ClaudeSession.StartAsync(system, options with { IncludePartialMessages = true });
 

@@ -34,6 +34,10 @@ public sealed class ClaudeSessionsClient(ActorSystem system) : IClaudeSessions
 
     /// <inheritdoc />
     public Task<SessionInfo> RestartAsync(string name, CancellationToken cancellationToken = default) => Sessions.RestartAsync(name, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<History.Conversation> ReadConversationAsync(string sessionId, CancellationToken cancellationToken = default) =>
+        Sessions.ReadConversationAsync(sessionId, cancellationToken);
 }
 
 /// <summary>

@@ -31,4 +31,12 @@ public interface IClaudeSessions
 
     /// <summary>Restarts the named session's CLI, resuming its conversation; throws <see cref="SessionNotFoundException"/>.</summary>
     Task<SessionInfo> RestartAsync(string name, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// A stored conversation by session id. A session of this system (or, in a cluster, of the directory) with that id
+    /// reads it where its own CLI writes it — its <c>CLAUDE_CONFIG_DIR</c> and working directory included; any other id
+    /// is looked up under this process's config dir, as <see cref="ClaudeSession.ReadConversationAsync"/> does.
+    /// Throws <see cref="InvalidSessionRequestException"/> for an id that is not a UUID.
+    /// </summary>
+    Task<History.Conversation> ReadConversationAsync(string sessionId, CancellationToken cancellationToken = default);
 }

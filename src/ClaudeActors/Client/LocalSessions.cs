@@ -50,4 +50,20 @@ internal sealed class LocalSessions(ActorSystem system) : IClaudeSessions
 
     public async Task<SessionInfo> RestartAsync(string name, CancellationToken cancellationToken = default) =>
         await (await GetAsync(name, cancellationToken).ConfigureAwait(false)).RestartAsync(cancellationToken).ConfigureAwait(false);
+
+    public async Task<History.Conversation> ReadConversationAsync(string sessionId, CancellationToken cancellationToken = default) =>
+        await ReadThroughSessionAsync(this, sessionId, cancellationToken).ConfigureAwait(false)
+        ?? await ClaudeSession.ReadConversationAsync(sessionId, cancellationToken: cancellationToken).ConfigureAwait(false);
+
+    /// <summary>The conversation read by the session that has this id (it knows where its CLI writes), or null when none has.</summary>
+    internal static async Task<History.Conversation?> ReadThroughSessionAsync(IClaudeSessions sessions, string sessionId, CancellationToken cancellationToken)
+    {
+        if (!SessionIds.IsValid(sessionId))
+            throw new InvalidSessionRequestException(new SessionFailure(FailureKind.InvalidRequest, "The session id must be a UUID."));
+        var owner = (await sessions.ListDirectoryAsync(cancellationToken).ConfigureAwait(false))
+            .FirstOrDefault(e => string.Equals(e.SessionId, sessionId, StringComparison.OrdinalIgnoreCase));
+        if (owner is null) return null;
+        var session = await sessions.GetAsync(owner.Name, cancellationToken).ConfigureAwait(false);
+        return await session.GetConversationAsync(cancellationToken).ConfigureAwait(false);
+    }
 }

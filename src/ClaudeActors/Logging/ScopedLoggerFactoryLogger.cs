@@ -1,61 +1,131 @@
 using System.Collections;
 using Akka.Actor;
+using Akka.Dispatch;
 using Akka.Event;
 using Akka.Hosting;
 using Akka.Hosting.Logging;
 using Microsoft.Extensions.Logging;
+using LogLevel = Microsoft.Extensions.Logging.LogLevel;
 
 namespace ClaudeActors.Logging;
 
 /// <summary>
-/// Akka.Hosting's bridge from Akka's log events to <see cref="ILoggerFactory"/>, plus one thing: an event's session
-/// properties (<see cref="SessionLogProperties.SessionName"/> and <see cref="SessionLogProperties.SessionId"/>, set
-/// by the session actors as Akka context properties) are opened as a logging scope around it. Scope-aware sinks (the
-/// console's <c>IncludeScopes</c>, Serilog, OpenTelemetry logs) then attach them the way they attach the scopes
-/// of the rest of the application. Add it with <see cref="ScopedLoggerFactoryExtensions.AddScopedLoggerFactory"/>.
+/// Akka's log events to <see cref="ILoggerFactory"/>, as a host's own log lines: one timestamp and one level (the
+/// sink's, not Akka's text prefix too), the event's class as the category, its actor path and thread as fields, and
+/// the session properties (<see cref="SessionLogProperties.SessionName"/>,
+/// <see cref="SessionLogProperties.SessionId"/>) also opened as a logging scope, so scope-aware sinks (the console's
+/// <c>IncludeScopes</c>, Serilog, OpenTelemetry logs) attach them as they attach the rest of the application's.
+/// Add it with <see cref="ScopedLoggerFactoryExtensions.AddScopedLoggerFactory"/>.
 /// </summary>
-/// <remarks>
-/// Akka's logger actors are created by type name, so this type is public; it is not meant to be used directly.
-/// </remarks>
-internal sealed class ScopedLoggerFactoryLogger : LoggerFactoryLogger
+internal sealed class ScopedLoggerFactoryLogger : ActorBase, IRequiresMessageQueue<ILoggerMessageQueueSemantics>
 {
-    // Scopes live in the factory's shared scope provider: a scope begun on this logger is seen by the base class's,
-    // which logs under the same category (so the same filter rules decide whether either is active).
+    private static readonly string[] SessionKeys = [SessionLogProperties.SessionName, SessionLogProperties.SessionId];
+
+    private readonly ILoggerFactory _factory;
+    // Scopes live in the factory's shared scope provider: a scope begun on one logger is seen by every logger of it.
     private readonly ILogger _scopes;
+    private readonly Dictionary<Type, ILogger> _loggers = new();
 
     /// <summary>Created by Akka's logging bus, with the <see cref="LoggerFactorySetup"/> that Akka.Hosting adds.</summary>
     public ScopedLoggerFactoryLogger()
     {
-        _scopes = Context.System.Settings.Setup.Get<LoggerFactorySetup>().Value.LoggerFactory.CreateLogger<ActorSystem>();
+        _factory = Context.System.Settings.Setup.Get<LoggerFactorySetup>().Value.LoggerFactory;
+        _scopes = _factory.CreateLogger<ActorSystem>();
     }
 
     /// <inheritdoc />
-    protected override void Log(LogEvent log, ActorPath path)
+    protected override bool Receive(object message)
     {
-        var scope = SessionScope.Of(log);
-        if (scope is null)
+        switch (message)
         {
-            base.Log(log, path);
-            return;
+            case InitializeLogger:
+                Sender.Tell(new LoggerInitialized());
+                return true;
+            case LogEvent log:
+                Log(log);
+                return true;
+            default:
+                return false;
         }
-        using (_scopes.BeginScope(scope)) base.Log(log, path);
+    }
+
+    private void Log(LogEvent log)
+    {
+        var logger = LoggerFor(log.LogClass);
+        var level = log.LogLevel() switch
+        {
+            Akka.Event.LogLevel.DebugLevel => LogLevel.Debug,
+            Akka.Event.LogLevel.InfoLevel => LogLevel.Information,
+            Akka.Event.LogLevel.WarningLevel => LogLevel.Warning,
+            _ => LogLevel.Error,
+        };
+        if (!logger.IsEnabled(level)) return;
+        var state = new AkkaLogState(log);
+        var exception = log is Error error ? error.Cause : null;
+        if (state.SessionScope is { } scope)
+        {
+            using (_scopes.BeginScope(scope)) logger.Log(level, default, state, exception, AkkaLogState.Format);
+        }
+        else logger.Log(level, default, state, exception, AkkaLogState.Format);
+    }
+
+    private ILogger LoggerFor(Type? logClass)
+    {
+        logClass ??= typeof(ActorSystem);
+        if (!_loggers.TryGetValue(logClass, out var logger))
+            _loggers[logClass] = logger = _factory.CreateLogger(logClass.FullName ?? logClass.Name);
+        return logger;
+    }
+
+    /// <summary>An event's fields: the actor path, the thread, Akka's context properties; its text is the message alone.</summary>
+    private sealed class AkkaLogState : IReadOnlyList<KeyValuePair<string, object?>>
+    {
+        private readonly KeyValuePair<string, object?>[] _fields;
+        private readonly string _text;
+
+        public AkkaLogState(LogEvent log)
+        {
+            var fields = new List<KeyValuePair<string, object?>>
+            {
+                new("ActorPath", log.LogSource),
+                new("Thread", log.Thread.ManagedThreadId),
+            };
+            List<KeyValuePair<string, object?>>? session = null;
+            var text = new System.Text.StringBuilder().Append('[').Append(log.LogSource).Append(']');
+            if (log.TryGetProperties(out var properties) && properties is not null)
+            {
+                foreach (var (key, value) in properties)
+                {
+                    if (!SessionKeys.Contains(key)) continue; // the template's own arguments are in the message already
+                    fields.Add(new(key, value));
+                    (session ??= []).Add(new(key, value));
+                    // Text sinks without scopes still show which session a line is about.
+                    text.Append('[').Append(key).Append('=').Append(value).Append(']');
+                }
+            }
+            _fields = [.. fields];
+            SessionScope = session is null ? null : new Scope([.. session]);
+            _text = text.Append(' ').Append(log.Message).ToString();
+        }
+
+        public Scope? SessionScope { get; }
+
+        public static string Format(AkkaLogState state, Exception? _) => state._text;
+
+        public int Count => _fields.Length;
+
+        public KeyValuePair<string, object?> this[int index] => _fields[index];
+
+        public IEnumerator<KeyValuePair<string, object?>> GetEnumerator() => ((IEnumerable<KeyValuePair<string, object?>>)_fields).GetEnumerator();
+
+        IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+
+        public override string ToString() => _text;
     }
 
     /// <summary>A scope state that structured sinks read as properties and text sinks print as <c>Name:value</c> pairs.</summary>
-    private sealed class SessionScope(KeyValuePair<string, object?>[] pairs) : IReadOnlyList<KeyValuePair<string, object?>>
+    private sealed class Scope(KeyValuePair<string, object?>[] pairs) : IReadOnlyList<KeyValuePair<string, object?>>
     {
-        private static readonly string[] Keys = [SessionLogProperties.SessionName, SessionLogProperties.SessionId];
-
-        // Akka keeps an event's context properties internal; they come out merged with the template's own.
-        public static SessionScope? Of(LogEvent log)
-        {
-            if (!log.TryGetProperties(out var properties) || properties is null) return null;
-            List<KeyValuePair<string, object?>>? found = null;
-            foreach (var key in Keys)
-                if (properties.TryGetValue(key, out var value)) (found ??= []).Add(new(key, value));
-            return found is null ? null : new SessionScope([.. found]);
-        }
-
         public int Count => pairs.Length;
 
         public KeyValuePair<string, object?> this[int index] => pairs[index];
@@ -72,9 +142,10 @@ internal sealed class ScopedLoggerFactoryLogger : LoggerFactoryLogger
 public static class ScopedLoggerFactoryExtensions
 {
     /// <summary>
-    /// Sends Akka's log events to the host's <see cref="ILoggerFactory"/> like Akka.Hosting's
-    /// <c>AddLoggerFactory()</c>, with each event's context properties (session name and id) as a logging scope.
-    /// Use it instead of <c>AddLoggerFactory()</c>, usually after <see cref="LoggerConfigBuilder.ClearLoggers"/>.
+    /// Logs Akka's events (ClaudeActors' included) through the host's <see cref="ILoggerFactory"/>, one line per event
+    /// with one timestamp and one level, the event's class as the category, the actor path as a field (and in the
+    /// text), and each session's name and conversation id as a logging scope. Use it instead of Akka.Hosting's
+    /// <c>AddLoggerFactory()</c> (call <see cref="LoggerConfigBuilder.ClearLoggers"/> first to drop Akka's default console logger).
     /// </summary>
     /// <param name="loggers">The logger configuration of <c>ConfigureLoggers</c>.</param>
     /// <returns>The same configuration, for chaining.</returns>

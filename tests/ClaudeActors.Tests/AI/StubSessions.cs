@@ -67,6 +67,8 @@ internal sealed class StubSessions(ActorSystem system, Func<string, StubScript>?
 
     public Task<IReadOnlyList<SessionDirectoryEntry>> ListDirectoryAsync(CancellationToken cancellationToken = default) => throw new NotSupportedException();
 
+    public Task<ClaudeActors.History.Conversation> ReadConversationAsync(string sessionId, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
     public Task<SessionCount> CountAsync(CancellationToken cancellationToken = default) => throw new NotSupportedException();
 
     public Task<SessionInfo> RestartAsync(string name, CancellationToken cancellationToken = default) => throw new NotSupportedException();

@@ -1,4 +1,7 @@
 using Akka.Actor;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using ClaudeActors.Client;
 using ClaudeActors.Examples;
 using ClaudeActors.Tests.Infrastructure;
@@ -13,7 +16,7 @@ public sealed class ExamplesTests(ITestOutputHelper output) : SessionTestKit(out
     [Fact]
     public async Task The_plain_dotnet_quick_start_holds_a_two_turn_conversation()
     {
-        var answer = await PlainDotNet.RunAsync(Sys, Sandbox.RealCliOptions());
+        var answer = await PlainDotNet.RunAsync(Sandbox.RealCliOptions());
         Assert.Equal("Your name is Alice!", answer);
     }
 
@@ -35,6 +38,31 @@ public sealed class ExamplesTests(ITestOutputHelper output) : SessionTestKit(out
         var asking = Sys.ActorOf(SessionAskingActor.Props(session.Actor));
         var text = await asking.Ask<string>(new SessionAskingActor.Summarize("short and sweet"), TimeSpan.FromSeconds(30));
         Assert.Equal("short and sweet", text);
+    }
+
+    [Fact]
+    public async Task The_cluster_sample_forms_a_node_and_talks_to_a_named_session()
+    {
+        var journal = Path.Combine(Sandbox.Root, "journal.db");
+        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        var defaults = Sandbox.RealCliOptions() with { Name = null };
+        ClusterMode.AddClusterSessions(builder.Services, new ClaudeSessionsOptions { Defaults = defaults }, port: 0, journal: $"Data Source={journal}");
+        using var host = builder.Build();
+        await host.StartAsync();
+        try
+        {
+            var system = host.Services.GetRequiredService<ActorSystem>();
+            var up = new TaskCompletionSource();
+            Akka.Cluster.Cluster.Get(system).RegisterOnMemberUp(() => up.TrySetResult());
+            await up.Task.WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.Equal("Your name is Alice!", await ClusterMode.UseAsync(host.Services.GetRequiredService<IClaudeSessions>()));
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
+        Assert.True(await ProcessTable.WaitUntilAsync(() => Sandbox.LiveProcesses().Count == 0, TimeSpan.FromSeconds(10)));
     }
 
     [Fact]

@@ -70,12 +70,20 @@ public sealed class LoggingTests : IDisposable
 
         foreach (var record in new[] { stderr, warning })
         {
+            if (scopedBridge)
+            {
+                // One level and one timestamp per line (the sink's): no Akka text prefix inside the message.
+                Assert.DoesNotMatch(@"\[(DEBUG|INFO|WARNING|ERROR)\]\[", record.Message);
+                Assert.DoesNotContain("[Thread ", record.Message);
+                Assert.StartsWith("[akka://logging-test/user/claude-sessions/session-logged", record.Message);
+                Assert.Contains(record.State, p => p.Key == "ActorPath");
+            }
             var properties = scopedBridge ? record.Scopes : record.State;
             Assert.Contains(new KeyValuePair<string, object?>(SessionLogProperties.SessionName, "logged"), properties);
             Assert.Contains(new KeyValuePair<string, object?>(SessionLogProperties.SessionId, sessionId), properties);
         }
         // A scope never outlives its line: the system's own lines carry none.
-        var others = captured.Records.Where(r => !r.Message.Contains("[SessionName=")).ToList();
+        var others = captured.Records.Where(r => !r.Message.Contains("[SessionName=") && r.State.All(p => p.Key != SessionLogProperties.SessionName)).ToList();
         Assert.NotEmpty(others);
         Assert.All(others, r => Assert.DoesNotContain(r.Scopes, p => p.Key == SessionLogProperties.SessionName));
 
