@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace ClaudeActors.FakeCli;
 
-/// <summary>Fault directives: a prefix of a user message such as "[slow:200][stderr:4096]Hello".</summary>
+/// <summary>Fault directives: a prefix of a user message such as "[slow:200][stderr:4096]Hello"; "[grow:N]" makes the process keep N MiB more (memory tests).</summary>
 internal sealed class Directives
 {
     public int? SlowMs;
@@ -16,6 +16,7 @@ internal sealed class Directives
     public long? Stderr;
     public bool Unknown;
     public int? Exit;
+    public int? GrowMiB;
 
     /// <summary>Reads the directives at the start of <paramref name="text"/> into this, returns the rest.</summary>
     public string Parse(string text) => Consume(text, this);
@@ -72,6 +73,9 @@ internal sealed class Directives
                     break;
                 case "unknown" when colon < 0:
                     if (into is not null) into.Unknown = true;
+                    break;
+                case "grow" when hasNumber:
+                    if (into is not null) into.GrowMiB = Clamp(n);
                     break;
                 case "exit" when hasNumber:
                     if (into is not null) into.Exit = (int)(n & 0xFF);

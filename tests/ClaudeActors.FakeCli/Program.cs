@@ -464,6 +464,11 @@ internal static class Program
             Environment.Exit(exitCode);
         }
 
+        if (d.GrowMiB is { } grow)
+        {
+            Grow(grow);
+        }
+
         var sid = transcript.SessionId;
         var turnModel = model;
         var text = string.Join("\n", inputs.Select(i => i.Stripped));
@@ -914,6 +919,21 @@ internal static class Program
         into.Stderr ??= from.Stderr;
         into.Unknown |= from.Unknown;
         into.Exit ??= from.Exit;
+        into.GrowMiB ??= from.GrowMiB;
+    }
+
+    // Memory a "[grow:N]" turn keeps for the rest of the process's life, as a CLI whose context grows does.
+    private static readonly List<byte[]> Kept = [];
+
+    private static void Grow(int mib)
+    {
+        for (var i = 0; i < mib; i++)
+        {
+            var block = GC.AllocateUninitializedArray<byte>(1 << 20, pinned: true);
+            // Touch every page so it is resident (counted in RSS and PSS), not only reserved.
+            for (var offset = 0; offset < block.Length; offset += 4096) block[offset] = 1;
+            Kept.Add(block);
+        }
     }
 
     private sealed record Input(JsonElement Message, string Raw, string Stripped, Directives Directives, string Uuid);
