@@ -95,7 +95,7 @@ public sealed class ClaudeSessionsClient(ActorSystem system) : IClaudeSessions
     {
         if (Region is not null)
             return (await ListDirectoryAsync(cancellationToken).ConfigureAwait(false))
-                .Select(e => new SessionInfo(e.Name, e.SessionId, e.Status, null, e.UpdatedAt, 0, 0, null, null)).ToList();
+                .Select(e => SessionInfos.Remembered(e.Name, e.Status, e.SessionId, startedAt: e.UpdatedAt)).ToList();
         return (await Supervisor.Ask<SessionList>(ListSessions.Instance, AskTimeout, cancellationToken).ConfigureAwait(false)).Sessions;
     }
 

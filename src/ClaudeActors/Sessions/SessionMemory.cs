@@ -16,4 +16,36 @@ internal sealed class SessionMemory(SessionOptions options)
     public int RestartCount { get; set; }
     public Queue<DateTimeOffset> RecentRestarts { get; } = new();
     public DateTimeOffset StartedAt { get; } = DateTimeOffset.UtcNow;
+
+    /// <summary>
+    /// The first start of the session: the conversation's id, as far as it is known before the first turn. A fresh
+    /// conversation gets its id from the host, so the id is known before the first turn and a restart before any turn
+    /// can reuse it; resuming keeps the id (a fork's new id, and <c>--continue</c>'s, come with the first turn).
+    /// </summary>
+    public void Begin(SessionOptions options)
+    {
+        Started = true;
+        if (options.Resume is null && !options.Continue)
+        {
+            SessionId = options.SessionId ?? SessionIds.New();
+            Effective = options with { SessionId = SessionId };
+        }
+        else if (options is { Resume: { } resumed, ForkSession: false })
+        {
+            SessionId = resumed;
+            ConversationPersisted = true;
+        }
+    }
+
+    /// <summary>
+    /// Counts a crash restart at <paramref name="now"/> if <paramref name="policy"/> allows one more within its sliding
+    /// window; false (and nothing counted) once the window is full: the session gives up.
+    /// </summary>
+    public bool TryCountRestart(RestartPolicy policy, DateTimeOffset now)
+    {
+        while (RecentRestarts.Count > 0 && now - RecentRestarts.Peek() > policy.Window) RecentRestarts.Dequeue();
+        if (RecentRestarts.Count >= policy.MaxRestarts) return false;
+        RecentRestarts.Enqueue(now);
+        return true;
+    }
 }
