@@ -15,6 +15,14 @@ internal static class ControlRequests
     private static readonly HashSet<string> SessionOwnedSubtypes =
         ["initialize", "interrupt", "set_model", "set_permission_mode", "rewind_files", "mcp_message"];
 
+    /// <summary>The messages <see cref="For"/> makes a request of.</summary>
+    public static readonly IReadOnlyList<Type> Messages =
+    [
+        typeof(SetModel), typeof(SetPermissionMode), typeof(GetMcpStatus), typeof(RewindFiles), typeof(ReconnectMcpServer),
+        typeof(ToggleMcpServer), typeof(SetMcpServers), typeof(StopTask), typeof(GetContextUsage), typeof(SetMaxThinkingTokens),
+        typeof(SendControlRequest),
+    ];
+
     /// <summary>The request for <paramref name="message"/>, or why it is refused; null for a message that is no control request.</summary>
     /// <param name="message">A message of the session's protocol.</param>
     /// <param name="options">The session's options (file checkpointing, in-process MCP servers).</param>

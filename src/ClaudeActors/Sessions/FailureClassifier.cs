@@ -34,12 +34,6 @@ internal static class FailureClassifier
         };
     }
 
-    /// <summary>The same failure, told as the reason the session gives up after too many restarts.</summary>
-    public static SessionFailure GivingUp(SessionFailure last, RestartPolicy policy) => last with
-    {
-        Message = $"The claude CLI kept crashing ({policy.MaxRestarts} restarts within {policy.Window}); giving up. Last: {last.Message}",
-    };
-
     /// <summary>
     /// The terminal message of a turn that ended with <paramref name="result"/>. Judged by <c>is_error</c>, never by the
     /// subtype (an API error comes with subtype <c>success</c>).
@@ -77,17 +71,7 @@ internal static class FailureClassifier
                 "The Anthropic API refused the credentials (authentication_failed). Set ANTHROPIC_API_KEY or log in with `claude`.")
             : null;
 
-    /// <summary>A result line the typed model could not read still ends the turn: as a failure, never as a wait.</summary>
-    public static ResultMessage UnreadableResult(UnknownMessage raw) => new()
-    {
-        Subtype = raw.Raw.TryGetProperty("subtype", out var s) && s.ValueKind == JsonValueKind.String ? s.GetString()! : "unreadable",
-        IsError = true,
-        Result = "The CLI's result line could not be read.",
-        SessionId = raw.Raw.TryGetProperty("session_id", out var id) && id.ValueKind == JsonValueKind.String ? id.GetString() : null,
-        TerminalReason = UnreadableReason,
-    };
-
-    private const string UnreadableReason = "unreadable_result";
+    internal const string UnreadableReason = "unreadable_result";
 
     private static IEnumerable<string> ErrorTexts(ResultMessage result) =>
         result.Errors is { ValueKind: JsonValueKind.Array } errors

@@ -39,12 +39,7 @@ internal sealed partial class SessionActor
     {
         var replyTo = query.ReplyTo ?? Sender;
         if (RefusedAsEnding(replyTo, f => new QueryFailed(query.QueryId, f))) return;
-        var invalid = string.IsNullOrWhiteSpace(query.Prompt) ? "The prompt must not be empty."
-            : query.AckWindow is <= 0 ? "The ack window must be positive."
-            : query.Timeout is { } t && t <= TimeSpan.Zero ? "The timeout must be positive."
-            : _turns.Contains(query.QueryId) || _deliveries.IsOpen(query.QueryId) ? $"A query with id '{query.QueryId}' is already queued or running."
-            : null;
-        if (invalid is not null)
+        if (TurnQueue.Invalid(query, known: _turns.Contains(query.QueryId) || _deliveries.IsOpen(query.QueryId)) is { } invalid)
         {
             replyTo.Tell(new QueryFailed(query.QueryId, new SessionFailure(FailureKind.InvalidRequest, invalid)));
             return;
@@ -81,9 +76,7 @@ internal sealed partial class SessionActor
     private void Clear()
     {
         // A new CLI without --resume: the only way to be sure the next turn carries no earlier context.
-        _memory.SessionId = SessionIds.New();
-        _memory.ConversationPersisted = false;
-        _memory.Effective = _memory.Effective with { Resume = null, Continue = false, ForkSession = false, SessionId = _memory.SessionId };
+        _memory.Clear();
         if (_cli is { } old)
         {
             Context.Unwatch(old);
@@ -120,12 +113,7 @@ internal sealed partial class SessionActor
         }
 
         if (_turns.Current is not { } current) return; // outside a turn, e.g. the echo of set_model
-        var result = message switch
-        {
-            ResultMessage r => r,
-            UnknownMessage { Type: "result" } unreadable => FailureClassifier.UnreadableResult(unreadable),
-            _ => null,
-        };
+        var result = CliLines.ResultOf(message);
         // A journaled turn's result line goes out with its terminal message, once the journal has it.
         if (!current.Abandoned && current.Query.StreamMessages && !(result is not null && AwaitsJournal))
             _deliveries.Deliver(current.Query.QueryId, new QueryMessage(current.Query.QueryId, message));
@@ -152,15 +140,7 @@ internal sealed partial class SessionActor
 
     private void TrackSessionId(ClaudeMessage message)
     {
-        var id = message switch
-        {
-            SystemMessage m => m.SessionId,
-            AssistantMessage m => m.SessionId,
-            UserMessage m => m.SessionId,
-            ResultMessage m => m.SessionId,
-            StreamEventMessage m => m.SessionId,
-            _ => null,
-        };
+        var id = CliLines.SessionIdOf(message);
         if (string.IsNullOrEmpty(id) || id == _memory.SessionId) return;
         _memory.SessionId = id;
         PublishStatus();

@@ -32,7 +32,7 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
 
     private readonly string _name;
     private readonly SessionOptions _options;
-    private readonly RestartPolicy _restartPolicy;
+    private readonly SessionRestarts _restarts;
     private readonly TurnReporting _turnReporting;
     private readonly SessionLog _logs;
     private readonly SessionMemory _memory;
@@ -62,8 +62,8 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
         _name = name;
         _turnReporting = turnReporting;
         _options = options;
-        _restartPolicy = options.Restart;
         _memory = memory;
+        _restarts = new SessionRestarts(options.Restart, memory);
         _logs = new SessionLog(Context.GetLogger(), name);
         _callbackRouter = new CallbackRouter(name, options.Callbacks);
         _deliveries = new DeliveryWindows(OutboxHighWater, OutboxLowWater, (paused, largest) =>
@@ -107,12 +107,6 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
 
     protected override void PreStart()
     {
-        var errors = _options.Validate();
-        if (errors.Count > 0)
-        {
-            EnterFailed(new SessionFailure(FailureKind.InvalidRequest, "Invalid session options: " + string.Join(" ", errors)));
-            return;
-        }
         if (CliPreflight.Check(_options, out _cliPath) is { } preflight)
         {
             EnterFailed(preflight);
@@ -121,7 +115,7 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
         if (_memory.Started)
         {
             // The actor itself crashed and was restarted: carry on the same conversation after a backoff.
-            if (!ScheduleRestart(failure: null)) EnterFailed(new SessionFailure(FailureKind.SessionCrashed, "The session kept failing; giving up."));
+            Restart(_restarts.AfterActorCrash(DateTimeOffset.UtcNow), failure: null);
             return;
         }
         _memory.Begin(_options);
@@ -263,22 +257,21 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
         Log.Warning("Session {0}: {1}", _name, failure);
         // Everyone waiting on this CLI hears about it now, not at their timeout.
         FailRunning(failure);
-
-        // A first CLI that could not start will not start on a retry either (its path, flags or directory are wrong).
-        var neverStarted = _serverInfo is null && _memory.RestartCount == 0 && _memory.RecentRestarts.Count == 0 && failure.Kind == FailureKind.CliStartFailed;
-        if (neverStarted) EnterFailed(failure);
-        else if (!ScheduleRestart(failure)) EnterFailed(FailureClassifier.GivingUp(failure, _restartPolicy));
-        else Telemetry.ClaudeActorsTelemetry.Restarted(_name);
+        var decision = _restarts.AfterCliLost(failure, everInitialized: _serverInfo is not null, DateTimeOffset.UtcNow);
+        if (decision.Final is null) Telemetry.ClaudeActorsTelemetry.Restarted(_name);
+        Restart(decision, failure);
     }
 
-    /// <summary>Counts a restart against the policy and starts the next CLI after its backoff; false when the policy is spent.</summary>
-    private bool ScheduleRestart(SessionFailure? failure)
+    /// <summary>A new CLI starts after the decided backoff, resuming the conversation; or the session gives up and stops.</summary>
+    private void Restart(RestartDecision decision, SessionFailure? failure)
     {
-        if (!_memory.TryCountRestart(_restartPolicy, DateTimeOffset.UtcNow)) return false;
-        _memory.RestartCount++;
+        if (decision.Final is { } final)
+        {
+            EnterFailed(final);
+            return;
+        }
         SetStatus(SessionStatus.Restarting, failure);
-        Timers.StartSingleTimer("restart", new RestartCli(_cliGeneration), _restartPolicy.Backoff(_memory.RecentRestarts.Count - 1));
-        return true;
+        Timers.StartSingleTimer("restart", new RestartCli(_cliGeneration), decision.Backoff);
     }
 
     /// <summary>Nothing more can be done: everyone waiting is told why, the failure is published, and the session stops.</summary>

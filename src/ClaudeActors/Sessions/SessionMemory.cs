@@ -17,6 +17,14 @@ internal sealed class SessionMemory(SessionOptions options)
     public Queue<DateTimeOffset> RecentRestarts { get; } = new();
     public DateTimeOffset StartedAt { get; } = DateTimeOffset.UtcNow;
 
+    /// <summary>A fresh conversation (<see cref="ClearSession"/>): a new id, and nothing for the next CLI to resume or continue.</summary>
+    public void Clear()
+    {
+        SessionId = SessionIds.New();
+        ConversationPersisted = false;
+        Effective = Effective with { Resume = null, Continue = false, ForkSession = false, SessionId = SessionId };
+    }
+
     /// <summary>
     /// The first start of the session: the conversation's id, as far as it is known before the first turn. A fresh
     /// conversation gets its id from the host, so the id is known before the first turn and a restart before any turn
@@ -35,17 +43,5 @@ internal sealed class SessionMemory(SessionOptions options)
             SessionId = resumed;
             ConversationPersisted = true;
         }
-    }
-
-    /// <summary>
-    /// Counts a crash restart at <paramref name="now"/> if <paramref name="policy"/> allows one more within its sliding
-    /// window; false (and nothing counted) once the window is full: the session gives up.
-    /// </summary>
-    public bool TryCountRestart(RestartPolicy policy, DateTimeOffset now)
-    {
-        while (RecentRestarts.Count > 0 && now - RecentRestarts.Peek() > policy.Window) RecentRestarts.Dequeue();
-        if (RecentRestarts.Count >= policy.MaxRestarts) return false;
-        RecentRestarts.Enqueue(now);
-        return true;
     }
 }

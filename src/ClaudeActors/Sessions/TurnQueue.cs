@@ -22,6 +22,14 @@ internal sealed class TurnQueue
     /// <summary>How much work is waiting (the running turn not counted).</summary>
     public int Count => _waiting.Count;
 
+    /// <summary>Why <paramref name="query"/> cannot be queued, or null; <paramref name="known"/>: its id is in use already.</summary>
+    public static string? Invalid(Query query, bool known) =>
+        string.IsNullOrWhiteSpace(query.Prompt) ? "The prompt must not be empty."
+        : query.AckWindow is <= 0 ? "The ack window must be positive."
+        : query.Timeout is { } t && t <= TimeSpan.Zero ? "The timeout must be positive."
+        : known ? $"A query with id '{query.QueryId}' is already queued or running."
+        : null;
+
     /// <summary>True when a query of that id waits, runs or waits for its journal.</summary>
     public bool Contains(string queryId) =>
         Current?.Query.QueryId == queryId || Journaling?.Current.Query.QueryId == queryId ||

@@ -78,14 +78,8 @@ internal sealed class SessionSupervisor : ReceiveActor
     private void Start(StartSession start)
     {
         var name = start.Options.Name ?? "session-" + Guid.NewGuid().ToString("N")[..12];
-        var errors = (start.Options with { Name = name }).Validate();
-        if (errors.Count > 0)
-        {
-            Sender.Tell(new SessionStartRejected(new SessionFailure(FailureKind.InvalidRequest, "Invalid session options: " + string.Join(" ", errors))));
-            return;
-        }
         // What can be known before any process starts is reported as a rejected start, not as a failed session.
-        if (Process.CliPreflight.Check(start.Options, out _) is { } preflight)
+        if (Process.CliPreflight.Check(start.Options with { Name = name }, out _) is { } preflight)
         {
             Sender.Tell(new SessionStartRejected(preflight));
             return;
