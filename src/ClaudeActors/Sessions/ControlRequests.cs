@@ -51,6 +51,9 @@ internal static class ControlRequests
         _ => null,
     };
 
+    /// <summary>Interrupt the running turn (the session's own request: for an interrupt, a timeout or a cancelled query).</summary>
+    public static ControlToSend Interrupt() => Plain("interrupt", new JsonObject());
+
     private static ControlToSend Plain(string subtype, JsonObject fields) => new(subtype, fields, ControlKind.Plain);
 
     private static HostControl Named(string? name, string subtype, Func<JsonObject> fields) =>
@@ -84,8 +87,17 @@ internal static class ControlRequests
 /// <summary>What becomes of one of the host's control requests.</summary>
 internal abstract record HostControl;
 
-/// <summary>Write it: <paramref name="Fields"/> get their <c>subtype</c> when sent.</summary>
-internal sealed record ControlToSend(string Subtype, JsonObject Fields, ControlKind Kind) : HostControl;
+/// <summary>Write it: the request is <paramref name="Fields"/> with its <c>subtype</c>.</summary>
+internal sealed record ControlToSend(string Subtype, JsonObject Fields, ControlKind Kind) : HostControl
+{
+    /// <summary>The request as written to the CLI.</summary>
+    public JsonObject Request()
+    {
+        var request = (JsonObject)Fields.DeepClone();
+        request["subtype"] = Subtype;
+        return request;
+    }
+}
 
 /// <summary>Refuse it as an invalid request; nothing is written.</summary>
 internal sealed record ControlRefused(string Reason) : HostControl;

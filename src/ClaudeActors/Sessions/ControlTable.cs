@@ -36,8 +36,21 @@ internal sealed class ControlTable
         return id;
     }
 
-    /// <summary>The request the CLI answered, or whose time ran out; false when it is not (or no longer) pending.</summary>
-    public bool TryTake(string requestId, out PendingControl pending) => _pending.Remove(requestId, out pending!);
+    /// <summary>The CLI answered: its requester and what it is told; null when nothing waits for that id (any more).</summary>
+    public ControlAnswer? Answered(ControlResponseBody body) => Take(body.RequestId, body.IsSuccess
+        ? new ControlResult(body.Response, null)
+        : new ControlResult(null, new SessionFailure(FailureKind.ControlRequestFailed, body.Error ?? "The CLI refused the request.")));
+
+    /// <summary>The CLI answered with a line the typed model could not read.</summary>
+    public ControlAnswer? Unreadable(string requestId) =>
+        Take(requestId, new ControlResult(null, new SessionFailure(FailureKind.ProtocolError, "The CLI's answer could not be read.")));
+
+    /// <summary>The CLI did not answer within <paramref name="timeout"/>; a late answer then finds nothing.</summary>
+    public ControlAnswer? TimedOut(string requestId, TimeSpan timeout) => Take(requestId,
+        new ControlResult(null, new SessionFailure(FailureKind.Timeout, $"The CLI did not answer the control request within {timeout}.")));
+
+    private ControlAnswer? Take(string requestId, ControlResult result) =>
+        _pending.Remove(requestId, out var pending) ? new ControlAnswer(pending, result) : null;
 
     /// <summary>Every pending request, taken out (the CLI that was to answer them is gone).</summary>
     public List<(string RequestId, PendingControl Pending)> TakeAll()
@@ -72,8 +85,11 @@ internal sealed class ControlTable
 /// <summary>A control request written to the CLI, waiting for its answer.</summary>
 internal sealed record PendingControl(IActorRef ReplyTo, ControlKind Kind);
 
+/// <summary>What the requester of a control request is told.</summary>
+internal sealed record ControlAnswer(PendingControl Pending, ControlResult Result);
+
 /// <summary>A control request asked for while no CLI was ready.</summary>
-internal sealed record DeferredControl(IActorRef ReplyTo, string Subtype, JsonObject Request, ControlKind Kind);
+internal sealed record DeferredControl(IActorRef ReplyTo, ControlToSend Control);
 
 /// <summary>What kind of request it was, for what a successful answer changes in the session's own state.</summary>
 internal abstract record ControlKind

@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using Akka.Actor;
 using Akka.Event;
 using ClaudeActors.Callbacks;
@@ -19,12 +18,7 @@ internal sealed partial class SessionActor
             ? new ControlResult(info, null)
             : new ControlResult(null, _lastFailure ?? new SessionFailure(FailureKind.SessionStopped, "The initialize handshake has not completed yet."))));
         Receive<RestartSession>(_ => HandleRestart(Sender));
-        Receive<ControlTimedOut>(timeout =>
-        {
-            if (_controls.TryTake(timeout.RequestId, out var pending))
-                pending.ReplyTo.Tell(new ControlResult(null, new SessionFailure(FailureKind.Timeout,
-                    $"The CLI did not answer the control request within {_options.ControlTimeout}.")));
-        });
+        Receive<ControlTimedOut>(timeout => Reply(_controls.TimedOut(timeout.RequestId, _options.ControlTimeout)));
     }
 
     private void HandleHostControl(object message)
@@ -35,29 +29,28 @@ internal sealed partial class SessionActor
                 Sender.Tell(new ControlResult(null, new SessionFailure(FailureKind.InvalidRequest, refused.Reason)));
                 break;
             case ControlToSend control:
-                SendControl(Sender, control.Subtype, control.Fields, control.Kind);
+                SendControl(Sender, control);
                 break;
         }
     }
 
-    private void SendControl(IActorRef replyTo, string subtype, JsonObject request, ControlKind kind)
+    private void SendControl(IActorRef replyTo, ControlToSend control)
     {
         if (RefusedAsEnding(replyTo, f => new ControlResult(null, f))) return;
-        if (_status is SessionStatus.Initializing or SessionStatus.Restarting) _controls.Defer(new DeferredControl(replyTo, subtype, request, kind));
-        else SendControlFrame(subtype, request, replyTo, kind);
+        if (_status is SessionStatus.Initializing or SessionStatus.Restarting) _controls.Defer(new DeferredControl(replyTo, control));
+        else SendControlFrame(replyTo, control);
     }
 
-    private void SendControlFrame(string subtype, JsonObject request, IActorRef replyTo, ControlKind kind)
+    private void SendControlFrame(IActorRef replyTo, ControlToSend control)
     {
         if (_cli is null)
         {
             replyTo.Tell(new ControlResult(null, new SessionFailure(FailureKind.CliCrashed, "No CLI is running.")));
             return;
         }
-        var id = _controls.Add(replyTo, kind);
-        request["subtype"] = subtype;
+        var id = _controls.Add(replyTo, control.Kind);
         Timers.StartSingleTimer("control-" + id, new ControlTimedOut(id), _options.ControlTimeout);
-        _cli.Tell(new SendFrame(OutboundFrames.ControlRequest(id, request)));
+        _cli.Tell(new SendFrame(OutboundFrames.ControlRequest(id, control.Request())));
     }
 
     private void HandleControlResponse(ControlResponseBody body)
@@ -67,21 +60,17 @@ internal sealed partial class SessionActor
             OnInitialized(body);
             return;
         }
-        if (!_controls.TryTake(body.RequestId, out var pending))
+        if (_controls.Answered(body) is not { } answer)
         {
             Log.Debug("Session {0}: a control response for unknown request {1} was ignored.", _name, body.RequestId);
             return;
         }
         Timers.Cancel("control-" + body.RequestId);
-        if (!body.IsSuccess)
-        {
-            pending.ReplyTo.Tell(new ControlResult(null, new SessionFailure(FailureKind.ControlRequestFailed,
-                body.Error ?? "The CLI refused the request.")));
-            return;
-        }
-        pending.Kind.Apply(_memory, body);
-        pending.ReplyTo.Tell(new ControlResult(body.Response, null));
+        if (answer.Result.IsSuccess) answer.Pending.Kind.Apply(_memory, body);
+        Reply(answer);
     }
+
+    private static void Reply(ControlAnswer? answer) => answer?.Pending.ReplyTo.Tell(answer.Result);
 
     private void FailUnreadableControlResponse(UnknownMessage raw)
     {
@@ -91,9 +80,8 @@ internal sealed partial class SessionActor
             FailCli(new CliStartFailed("The CLI's answer to the initialize request could not be read."));
             return;
         }
-        if (!_controls.TryTake(requestId, out var pending)) return;
         Timers.Cancel("control-" + requestId);
-        pending.ReplyTo.Tell(new ControlResult(null, new SessionFailure(FailureKind.ProtocolError, "The CLI's answer could not be read.")));
+        Reply(_controls.Unreadable(requestId));
     }
 
     /// <summary>

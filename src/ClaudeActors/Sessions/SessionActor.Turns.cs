@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using Akka.Actor;
 using Akka.Event;
 using ClaudeActors.Process;
@@ -17,16 +16,8 @@ internal sealed partial class SessionActor
         Receive<Interrupt>(HandleInterrupt);
         Receive<CancelQuery>(HandleCancel);
         Receive<QueryTimedOut>(HandleQueryTimeout);
-        Receive<TurnJournaled>(j =>
-        {
-            if (_turns.Journaling?.Current.Query.QueryId == j.QueryId) CompleteJournaledTurn();
-        });
-        Receive<JournalTimedOut>(t =>
-        {
-            if (_turns.Journaling?.Current.Query.QueryId != t.QueryId) return;
-            Log.Warning("Session {0}: the turn's transcript was not journaled within {1}; answering anyway.", _name, JournalTimeout);
-            CompleteJournaledTurn();
-        });
+        Receive<TurnJournaled>(j => CompleteJournaledTurn(j.QueryId, timedOut: false));
+        Receive<JournalTimedOut>(t => CompleteJournaledTurn(t.QueryId, timedOut: true));
         Receive<AbandonedTurnElapsed>(a =>
         {
             if (_turns.Current is not { Abandoned: true } current || current.Query.QueryId != a.QueryId) return;
@@ -168,8 +159,10 @@ internal sealed partial class SessionActor
         StartNext();
     }
 
-    private void CompleteJournaledTurn()
+    private void CompleteJournaledTurn(string queryId, bool timedOut)
     {
+        if (_turns.Journaling?.Current.Query.QueryId != queryId) return; // an answer for a turn already delivered
+        if (timedOut) Log.Warning("Session {0}: the turn's transcript was not journaled within {1}; answering anyway.", _name, JournalTimeout);
         DeliverJournalingTurn();
         if (_status == SessionStatus.Busy) SetStatus(SessionStatus.Ready);
         StartNext();
@@ -189,7 +182,7 @@ internal sealed partial class SessionActor
     {
         Finish(current, new QueryFailed(current.Query.QueryId, failure));
         current.Abandoned = true;
-        SendControlFrame("interrupt", new JsonObject(), ActorRefs.Nobody, ControlKind.Plain);
+        SendControlFrame(ActorRefs.Nobody, ControlRequests.Interrupt());
         Timers.StartSingleTimer("abandoned-" + current.Query.QueryId, new AbandonedTurnElapsed(current.Query.QueryId), AbandonedTurnGrace);
     }
 
@@ -238,7 +231,7 @@ internal sealed partial class SessionActor
         if (_turns.Current is { Abandoned: false } current && (interrupt.QueryId is null || interrupt.QueryId == current.Query.QueryId))
         {
             current.InterruptRequested = true;
-            SendControlFrame("interrupt", new JsonObject(), Sender, ControlKind.Plain);
+            SendControlFrame(Sender, ControlRequests.Interrupt());
             return;
         }
         Sender.Tell(new ControlResult(null, new SessionFailure(FailureKind.InvalidRequest, "No such query is running.")));

@@ -211,7 +211,7 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
         SetStatus(SessionStatus.Ready);
         foreach (var waiter in _readyWaiters) waiter.Tell(Info());
         _readyWaiters.Clear();
-        foreach (var deferred in _controls.TakeDeferred()) SendControl(deferred.ReplyTo, deferred.Subtype, deferred.Request, deferred.Kind);
+        foreach (var deferred in _controls.TakeDeferred()) SendControl(deferred.ReplyTo, deferred.Control);
         StartNext();
     }
 

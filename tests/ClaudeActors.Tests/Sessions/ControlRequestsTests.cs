@@ -34,6 +34,15 @@ public sealed class ControlRequestsTests
     }
 
     [Fact]
+    public void The_written_request_carries_its_subtype_last_and_leaves_the_fields_as_they_were()
+    {
+        var sent = Sent(new ToggleMcpServer("calc", true));
+        Assert.Equal("""{"serverName":"calc","enabled":true,"subtype":"mcp_toggle"}""", sent.Request().ToJsonString());
+        Assert.Equal("""{"serverName":"calc","enabled":true}""", sent.Fields.ToJsonString());
+        Assert.Equal("""{"subtype":"interrupt"}""", ControlRequests.Interrupt().Request().ToJsonString());
+    }
+
+    [Fact]
     public void Set_model_is_checked_against_the_models_the_CLI_listed_by_alias_or_resolved_id()
     {
         var info = Json("""{"models":[{"value":"sonnet","resolvedModel":"claude-sonnet-5-5"},{"value":"opus"}]}""");

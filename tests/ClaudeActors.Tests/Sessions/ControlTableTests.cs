@@ -25,11 +25,31 @@ public sealed class ControlTableTests
         Assert.StartsWith("req_2_", second);
         Assert.Equal(2, table.PendingCount);
 
-        Assert.True(table.TryTake(second, out var plain));
-        Assert.Equal(ControlKind.Plain, plain.Kind);
-        Assert.True(table.TryTake(first, out var setModel));
-        Assert.Equal(ControlKind.SetModel("opus"), setModel.Kind);
-        Assert.False(table.TryTake(first, out _)); // answered once; a second answer is unknown
+        var plain = table.Answered(Answer(second, """{"mcpServers":[]}"""))!;
+        Assert.Equal(ControlKind.Plain, plain.Pending.Kind);
+        Assert.Equal("""{"mcpServers":[]}""", plain.Result.Response!.Value.GetRawText());
+        var setModel = table.Answered(Answer(first, """{"model":"claude-opus-5-5"}"""))!;
+        Assert.Equal(ControlKind.SetModel("opus"), setModel.Pending.Kind);
+        Assert.Null(table.Answered(Answer(first, "{}"))); // answered once; a second answer is unknown
+    }
+
+    [Fact]
+    public void A_refusal_of_the_CLI_fails_the_request_with_its_error_text()
+    {
+        var table = new ControlTable();
+        var id = table.Add(ActorRefs.Nobody, ControlKind.Plain);
+        var refused = table.Answered(new ControlResponseBody
+        {
+            Subtype = "error", RequestId = id, Error = "Unsupported control request subtype: no_such_subtype", ErrorCode = "unsupported_request",
+        })!;
+        Assert.Equal(new SessionFailure(FailureKind.ControlRequestFailed, "Unsupported control request subtype: no_such_subtype"), refused.Result.Failure);
+
+        var silent = table.Answered(new ControlResponseBody { Subtype = "error", RequestId = table.Add(ActorRefs.Nobody, ControlKind.Plain) })!;
+        Assert.Equal("The CLI refused the request.", silent.Result.Failure!.Message);
+
+        var unreadable = table.Unreadable(table.Add(ActorRefs.Nobody, ControlKind.Plain))!;
+        Assert.Equal(FailureKind.ProtocolError, unreadable.Result.Failure!.Kind);
+        Assert.Null(table.Unreadable("req_unknown"));
     }
 
     [Fact]
@@ -37,8 +57,10 @@ public sealed class ControlTableTests
     {
         var table = new ControlTable();
         var id = table.Add(ActorRefs.Nobody, ControlKind.Plain);
-        Assert.True(table.TryTake(id, out _)); // the timeout takes it
-        Assert.False(table.TryTake(id, out _)); // the late answer finds nothing
+        var timedOut = table.TimedOut(id, TimeSpan.FromSeconds(30))!;
+        Assert.Equal(new SessionFailure(FailureKind.Timeout, "The CLI did not answer the control request within 00:00:30."), timedOut.Result.Failure);
+        Assert.Null(table.Answered(Answer(id, "{}"))); // the late answer finds nothing
+        Assert.Null(table.TimedOut(id, TimeSpan.FromSeconds(30)));
         Assert.Equal(0, table.PendingCount);
     }
 
@@ -60,16 +82,16 @@ public sealed class ControlTableTests
         var secondCli = table.BeginInitialize();
         Assert.False(table.IsInitialize(firstCli)); // the old CLI's late answer does not initialize the new one
         Assert.True(table.IsInitialize(secondCli));
-        Assert.False(table.TryTake(secondCli, out _));
+        Assert.Null(table.Answered(Answer(secondCli, "{}")));
     }
 
     [Fact]
     public void Deferred_requests_come_back_in_the_order_they_were_asked_and_only_once()
     {
         var table = new ControlTable();
-        table.Defer(new DeferredControl(ActorRefs.Nobody, "mcp_status", new JsonObject(), ControlKind.Plain));
-        table.Defer(new DeferredControl(ActorRefs.Nobody, "set_model", new JsonObject(), ControlKind.SetModel("haiku")));
-        Assert.Equal(["mcp_status", "set_model"], table.TakeDeferred().Select(d => d.Subtype));
+        table.Defer(new DeferredControl(ActorRefs.Nobody, new ControlToSend("mcp_status", new JsonObject(), ControlKind.Plain)));
+        table.Defer(new DeferredControl(ActorRefs.Nobody, new ControlToSend("set_model", new JsonObject(), ControlKind.SetModel("haiku"))));
+        Assert.Equal(["mcp_status", "set_model"], table.TakeDeferred().Select(d => d.Control.Subtype));
         Assert.Empty(table.TakeDeferred());
     }
 
