@@ -106,7 +106,7 @@ internal sealed partial class SessionActor
         }
         else
         {
-            StartCli(RestartResumeId()); // between two CLIs already (a crash's backoff): start at once
+            StartCli(_memory.ResumeId); // between two CLIs already (a crash's backoff): start at once
         }
     }
 

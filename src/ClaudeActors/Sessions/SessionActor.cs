@@ -169,7 +169,7 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
         });
         Receive<RestartCli>(r =>
         {
-            if (r.Generation == _cliGeneration && _status == SessionStatus.Restarting) StartCli(RestartResumeId());
+            if (r.Generation == _cliGeneration && _status == SessionStatus.Restarting) StartCli(_memory.ResumeId);
         });
     }
 
@@ -195,9 +195,6 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
         Timers.StartSingleTimer("init", new InitTimedOut(_cliGeneration), _options.ControlTimeout);
         SetStatus(SessionStatus.Initializing);
     }
-
-    private string? RestartResumeId() =>
-        _memory.ConversationPersisted && _memory.SessionId is not null && !_options.NoSessionPersistence ? _memory.SessionId : null;
 
     private void OnInitialized(ControlResponseBody response)
     {
@@ -241,7 +238,7 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
         if (_restartRequested)
         {
             _restartRequested = false;
-            StartCli(RestartResumeId());
+            StartCli(_memory.ResumeId);
             return;
         }
         // Stopped by the session for a reason of its own, or (a backstop) gone without a word.

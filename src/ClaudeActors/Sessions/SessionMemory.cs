@@ -17,6 +17,13 @@ internal sealed class SessionMemory(SessionOptions options)
     public Queue<DateTimeOffset> RecentRestarts { get; } = new();
     public DateTimeOffset StartedAt { get; } = DateTimeOffset.UtcNow;
 
+    /// <summary>
+    /// What a replacement CLI resumes: the conversation, once a CLI has written a transcript that <c>--resume</c> can
+    /// load; before that (or without persistence) it starts afresh under the options it has.
+    /// </summary>
+    public string? ResumeId =>
+        ConversationPersisted && SessionId is not null && !Effective.NoSessionPersistence ? SessionId : null;
+
     /// <summary>A fresh conversation (<see cref="ClearSession"/>): a new id, and nothing for the next CLI to resume or continue.</summary>
     public void Clear()
     {

@@ -117,6 +117,21 @@ public sealed class SessionMemoryTests
     }
 
     [Fact]
+    public void A_replacement_CLI_resumes_only_a_conversation_that_has_a_transcript()
+    {
+        var memory = new SessionMemory(new SessionOptions());
+        memory.Begin(new SessionOptions());
+        Assert.Null(memory.ResumeId); // no turn yet: the transcript --resume would load does not exist
+        memory.ConversationPersisted = true;
+        Assert.Equal(memory.SessionId, memory.ResumeId);
+
+        var unpersisted = new SessionMemory(new SessionOptions { NoSessionPersistence = true });
+        unpersisted.Begin(new SessionOptions { NoSessionPersistence = true });
+        unpersisted.ConversationPersisted = true;
+        Assert.Null(unpersisted.ResumeId);
+    }
+
+    [Fact]
     public void Clearing_starts_a_new_conversation_with_nothing_to_resume()
     {
         var id = SessionIds.New();
