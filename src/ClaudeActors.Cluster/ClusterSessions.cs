@@ -50,7 +50,7 @@ internal sealed class ClusterSessions(ActorSystem system, IActorRef region) : IC
 
     public async Task<IReadOnlyList<SessionInfo>> ListAsync(CancellationToken cancellationToken = default) =>
         (await ListDirectoryAsync(cancellationToken).ConfigureAwait(false))
-            .Select(e => new SessionInfo(e.Name, e.SessionId, e.Status, e.Model, e.UpdatedAt, 0, 0, null, null)).ToList();
+            .Select(e => SessionInfos.Remembered(e.Name, e.Status, e.SessionId, e.Model, startedAt: e.UpdatedAt)).ToList();
 
     public Task<IReadOnlyList<SessionDirectoryEntry>> ListDirectoryAsync(CancellationToken cancellationToken = default) =>
         SessionDirectory.ListAsync(system, cancellationToken);

@@ -190,7 +190,7 @@ internal sealed class SessionEntity : ReceivePersistentActor, IWithTimers
                 : options with { SessionId = _sessionId, Resume = null, Continue = false, ForkSession = false };
         }
         _childGeneration++;
-        _child = Context.ActorOf(SessionActor.Props(_name, options, journalTurns: !options.NoSessionPersistence), "session-" + _childGeneration);
+        _child = Context.ActorOf(SessionActor.Props(_name, options, options.NoSessionPersistence ? TurnReporting.Report : TurnReporting.ReportAndAwaitJournal), "session-" + _childGeneration);
         Context.Watch(_child);
         _status = SessionStatus.Initializing;
         _budget.Tell(new SessionBudget.Started(Self));
@@ -210,7 +210,7 @@ internal sealed class SessionEntity : ReceivePersistentActor, IWithTimers
         {
             Sender.Tell(message is GetSessionId
                 ? new SessionIdReply(_sessionId)
-                : new SessionInfo(_name, _sessionId, SessionStatus.Stopped, _model, default, 0, 0, null, null));
+                : SessionInfos.Stopped(_name, _sessionId, _model));
             return;
         }
         if (_child is null && !_passivating && _terminateRequester is null) StartChild();
@@ -470,7 +470,7 @@ internal sealed class SessionEntity : ReceivePersistentActor, IWithTimers
             AwaitReady => new SessionStartFailed(failure),
             GetSessionId => new SessionIdReply(null) { Failure = failure },
             GetConversation => new ConversationResult(null, failure),
-            GetSessionInfo => new SessionInfo(_name, null, SessionStatus.Stopped, null, default, 0, 0, null, failure),
+            GetSessionInfo => SessionInfos.Stopped(_name, failure: failure),
             QueryAck => null,
             _ => new ControlResult(null, failure),
         };

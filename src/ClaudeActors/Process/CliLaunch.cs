@@ -20,8 +20,7 @@ internal sealed record CliLaunchSpec(
 
 /// <summary>How the CLI of a session is to be started this time (fresh, or resuming after a restart).</summary>
 /// <param name="Resume">Resume this session id instead of what the options say (after a crash or a host restart).</param>
-/// <param name="SessionId">Start a fresh conversation with this id (chosen by the host so the id is known at once).</param>
-internal sealed record LaunchOverrides(string? Resume = null, string? SessionId = null);
+internal sealed record LaunchOverrides(string? Resume = null);
 
 /// <summary>Maps <see cref="SessionOptions"/> to the CLI's flags and environment.</summary>
 internal static class CliCommandBuilder
@@ -49,8 +48,7 @@ internal static class CliCommandBuilder
             }
             if (options.Continue) args.Add("--continue");
             if (options.ForkSession) args.Add("--fork-session");
-            var sessionId = options.SessionId ?? overrides?.SessionId;
-            if (sessionId is not null)
+            if (options.SessionId is { } sessionId)
             {
                 args.Add("--session-id");
                 args.Add(sessionId);

@@ -15,8 +15,8 @@ namespace ClaudeActors.Process;
 /// Owns one <c>claude</c> child process. stdout is framed into lines and parsed by an Akka.Streams pipeline
 /// that delivers to this actor with acknowledgements (so pausing is real backpressure); stderr is drained into a
 /// bounded tail; stdin is written by one writer loop. Every parsed line goes to the parent. When the process
-/// exits without having been asked to, the actor fails with <see cref="CliProcessExitedException"/>; whatever
-/// happens, PostStop kills the process group and tree.
+/// exits without having been asked to, or cannot start, the actor tells its parent <see cref="CliExited"/> or
+/// <see cref="CliStartFailed"/> and stops; whatever happens, PostStop kills the process group and tree.
 /// </summary>
 internal sealed class CliProcessActor : ReceiveActor, IWithTimers
 {
@@ -62,8 +62,11 @@ internal sealed class CliProcessActor : ReceiveActor, IWithTimers
 
     protected override void PreStart()
     {
-        if (!Directory.Exists(_spec.WorkingDirectory))
-            throw new CliProcessStartException(Self.Path.Name, $"The working directory '{_spec.WorkingDirectory}' does not exist.");
+        if (CliPreflight.MissingWorkingDirectory(_spec.WorkingDirectory) is { } missing)
+        {
+            EndUnasked(new CliStartFailed(missing));
+            return;
+        }
         var self = Self;
         _startTask = ProcessLauncher.StartAsync(_spec);
         _startTask.ContinueWith(task =>
@@ -90,7 +93,7 @@ internal sealed class CliProcessActor : ReceiveActor, IWithTimers
             Become(Running);
         });
         Receive<ProcessStartFailedInternal>(failed =>
-            throw new CliProcessStartException(Self.Path.Name, $"Could not start the claude CLI at '{_spec.FileName}': {failed.Error.Message}", failed.Error));
+            EndUnasked(new CliStartFailed($"Could not start the claude CLI at '{_spec.FileName}': {failed.Error.Message}")));
         Receive<SendFrame>(frame => _stdin.Writer.TryWrite(frame.Frame));
         Receive<ShutdownCli>(_ =>
         {
@@ -189,12 +192,17 @@ internal sealed class CliProcessActor : ReceiveActor, IWithTimers
         if (!_exited || !_stdoutDone) return;
         if (_stopping)
         {
-            Context.Parent.Tell(new CliStopped(_exitCode));
-            Context.Stop(Self);
+            Context.Stop(Self); // asked for: the parent waits for the Terminated, which follows PostStop's kill
             return;
         }
-        var tail = Redaction.Redact(_stderr.Snapshot(), _secrets);
-        throw new CliProcessExitedException(Self.Path.Name, _exitCode, tail);
+        EndUnasked(new CliExited(_exitCode, Redaction.Redact(_stderr.Snapshot(), _secrets)));
+    }
+
+    /// <summary>The parent hears why first, then the actor stops (its Terminated follows the kill in PostStop).</summary>
+    private void EndUnasked(CliEnded end)
+    {
+        Context.Parent.Tell(end);
+        Context.Stop(Self);
     }
 
     private void StartIo(System.Diagnostics.Process process)

@@ -22,23 +22,17 @@ internal sealed record CliOutput(ClaudeMessage Message);
 /// <summary>A stdout line that was not a protocol message; it was skipped.</summary>
 internal sealed record CliMalformedLine(string Reason, long Length, string Preview, bool Oversized = false);
 
-/// <summary>The process ended after <see cref="ShutdownCli"/>; the actor stops next.</summary>
-internal sealed record CliStopped(int? ExitCode);
+/// <summary>
+/// The CLI's end, told to the parent when the process goes without having been asked to (<see cref="ShutdownCli"/>);
+/// the actor stops itself right after. An asked-for stop says nothing: the parent watches for its Terminated.
+/// </summary>
+internal abstract record CliEnded;
 
-/// <summary>A failure of one CliProcessActor; <see cref="ActorName"/> tells the supervising session which child it was.</summary>
-internal abstract class CliProcessException(string actorName, string message, Exception? inner = null) : Exception(message, inner)
-{
-    public string ActorName { get; } = actorName;
-}
+/// <summary>The process exited (or was killed after its stdout closed) while the session still needed it.</summary>
+/// <param name="ExitCode">Its exit code, when the OS reported one.</param>
+/// <param name="StderrTail">The last lines of its stderr, secrets redacted.</param>
+internal sealed record CliExited(int? ExitCode, string StderrTail) : CliEnded;
 
-/// <summary>The CLI process exited (or was killed) while the session still needed it.</summary>
-internal sealed class CliProcessExitedException(string actorName, int? exitCode, string stderrTail)
-    : CliProcessException(actorName, $"The claude CLI exited unexpectedly (exit code {exitCode?.ToString() ?? "unknown"}).")
-{
-    public int? ExitCode { get; } = exitCode;
-    public string StderrTail { get; } = stderrTail;
-}
-
-/// <summary>The CLI process could not be started at all.</summary>
-internal sealed class CliProcessStartException(string actorName, string message, Exception? inner = null)
-    : CliProcessException(actorName, message, inner);
+/// <summary>The process could not be started at all.</summary>
+/// <param name="Reason">Why, in one line.</param>
+internal sealed record CliStartFailed(string Reason) : CliEnded;

@@ -47,9 +47,6 @@ internal static class OutboundFrames
     public static byte[] UserText(string prompt) =>
         Frame(new OutboundUserLine(new OutboundUserContent("user", JsonValue.Create(prompt)), ""), ProtocolJsonContext.Default.OutboundUserLine);
 
-    public static byte[] UserContent(JsonArray blocks) =>
-        Frame(new OutboundUserLine(new OutboundUserContent("user", blocks), ""), ProtocolJsonContext.Default.OutboundUserLine);
-
     public static byte[] ControlRequest(string requestId, JsonObject request) =>
         Frame(new OutboundControlRequest(requestId, request), ProtocolJsonContext.Default.OutboundControlRequest);
 

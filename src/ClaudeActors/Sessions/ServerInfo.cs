@@ -41,6 +41,23 @@ public sealed record ServerInfo(
         Text(response, "output_style"),
         response.ValueKind == JsonValueKind.Undefined ? default : response.Clone());
 
+    /// <summary>
+    /// Every name <see cref="SetModel"/> may use: each listed model's alias and the id it resolves to. Read from the raw
+    /// response, so a model listed with only one of the two still counts.
+    /// </summary>
+    internal static List<string> ModelNames(JsonElement response)
+    {
+        var names = new List<string>();
+        if (response.ValueKind != JsonValueKind.Object || !response.TryGetProperty("models", out var models) || models.ValueKind != JsonValueKind.Array)
+            return names;
+        foreach (var model in models.EnumerateArray())
+        {
+            foreach (var field in (ReadOnlySpan<string>)["value", "resolvedModel"])
+                if (Text(model, field) is { Length: > 0 } name) names.Add(name);
+        }
+        return names.Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+    }
+
     private static List<T> Items<T>(JsonElement parent, string name, Func<JsonElement, T?> read) where T : class
     {
         var items = new List<T>();

@@ -1,88 +1,88 @@
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using Akka.Actor;
+using Akka.Event;
+using ClaudeActors.Callbacks;
 using ClaudeActors.Process;
+using ClaudeActors.Protocol;
 
 namespace ClaudeActors.Sessions;
 
-// The CLI's other runtime controls (MCP servers, tasks, context, thinking budget, any newer subtype) and the
-// restart on request.
+// Control traffic both ways: the host's control requests to the CLI (model, permission mode, MCP servers, tasks,
+// context, thinking budget, any newer subtype) with their answers and timeouts, the restart on request, and the
+// requests the CLI sends to the host.
 internal sealed partial class SessionActor
 {
-    // Subtypes whose state the session keeps itself: sent raw they would leave it out of date.
-    private static readonly HashSet<string> SessionOwnedSubtypes =
-        ["initialize", "interrupt", "set_model", "set_permission_mode", "rewind_files", "mcp_message"];
-
     private void ReceiveControls()
     {
-        Receive<ReconnectMcpServer>(m => SendNamedControl(m.ServerName, "mcp_reconnect", new JsonObject { ["serverName"] = m.ServerName }));
-        Receive<ToggleMcpServer>(m =>
-            SendNamedControl(m.ServerName, "mcp_toggle", new JsonObject { ["serverName"] = m.ServerName, ["enabled"] = m.Enabled }));
-        Receive<SetMcpServers>(m =>
-        {
-            var servers = new JsonObject();
-            foreach (var (name, config) in m.Servers ?? new Dictionary<string, JsonElement>())
-            {
-                if (string.IsNullOrWhiteSpace(name) || config.ValueKind != JsonValueKind.Object)
-                {
-                    Refuse("Every MCP server needs a name and a JSON object as its config.");
-                    return;
-                }
-                servers[name] = JsonNode.Parse(config.GetRawText());
-            }
-            // The CLI replaces every dynamic server, the session's in-process ones included: keep those.
-            foreach (var own in _options.Callbacks.McpServers)
-                if (!servers.ContainsKey(own.Name)) servers[own.Name] = new JsonObject { ["type"] = "sdk", ["name"] = own.Name };
-            SendControl(Sender, "mcp_set_servers", new JsonObject { ["servers"] = servers }, ControlKind.Plain);
-        });
-        Receive<StopTask>(m => SendNamedControl(m.TaskId, "stop_task", new JsonObject { ["task_id"] = m.TaskId }));
-        Receive<GetContextUsage>(m =>
-            SendControl(Sender, "get_context_usage", new JsonObject { ["detail"] = m.Full ? "full" : "summary" }, ControlKind.Plain));
-        Receive<SetMaxThinkingTokens>(m =>
-        {
-            if (m.MaxThinkingTokens is < 0)
-            {
-                Refuse("The thinking budget cannot be negative.");
-                return;
-            }
-            SendControl(Sender, "set_max_thinking_tokens", new JsonObject { ["max_thinking_tokens"] = m.MaxThinkingTokens }, ControlKind.Plain);
-        });
-        Receive<SendControlRequest>(HandleRawControl);
+        foreach (var type in ControlRequests.Messages) Receive(type, HandleHostControl);
+        Receive<GetServerInfo>(_ => Sender.Tell(_serverInfo is { } info
+            ? new ControlResult(info, null)
+            : new ControlResult(null, _lastFailure ?? new SessionFailure(FailureKind.SessionStopped, "The initialize handshake has not completed yet."))));
         Receive<RestartSession>(_ => HandleRestart(Sender));
+        Receive<ControlTimedOut>(timeout => Reply(_controls.TimedOut(timeout.RequestId, _options.ControlTimeout)));
     }
 
-    private void SendNamedControl(string? name, string subtype, JsonObject request)
+    private void HandleHostControl(object message)
     {
-        if (string.IsNullOrWhiteSpace(name))
+        switch (ControlRequests.For(message, _options, _serverInfo))
         {
-            Refuse($"{subtype} needs a name.");
-            return;
+            case ControlRefused refused:
+                Sender.Tell(new ControlResult(null, new SessionFailure(FailureKind.InvalidRequest, refused.Reason)));
+                break;
+            case ControlToSend control:
+                SendControl(Sender, control);
+                break;
         }
-        SendControl(Sender, subtype, request, ControlKind.Plain);
     }
 
-    private void HandleRawControl(SendControlRequest raw)
+    private void SendControl(IActorRef replyTo, ControlToSend control)
     {
-        if (string.IsNullOrWhiteSpace(raw.Subtype))
-        {
-            Refuse("A control request needs a subtype.");
-            return;
-        }
-        if (SessionOwnedSubtypes.Contains(raw.Subtype))
-        {
-            Refuse($"'{raw.Subtype}' is managed by the session: use its own message.");
-            return;
-        }
-        if (raw.Fields is { ValueKind: not (JsonValueKind.Object or JsonValueKind.Undefined or JsonValueKind.Null) })
-        {
-            Refuse("A control request's fields must be a JSON object.");
-            return;
-        }
-        var request = raw.Fields is { ValueKind: JsonValueKind.Object } fields ? JsonNode.Parse(fields.GetRawText())!.AsObject() : new JsonObject();
-        SendControl(Sender, raw.Subtype, request, ControlKind.Plain);
+        if (RefusedAsEnding(replyTo, f => new ControlResult(null, f))) return;
+        if (_status is SessionStatus.Initializing or SessionStatus.Restarting) _controls.Defer(new DeferredControl(replyTo, control));
+        else SendControlFrame(replyTo, control);
     }
 
-    private void Refuse(string message) => Sender.Tell(new ControlResult(null, new SessionFailure(FailureKind.InvalidRequest, message)));
+    private void SendControlFrame(IActorRef replyTo, ControlToSend control)
+    {
+        if (_cli is null)
+        {
+            replyTo.Tell(new ControlResult(null, new SessionFailure(FailureKind.CliCrashed, "No CLI is running.")));
+            return;
+        }
+        var id = _controls.Add(replyTo, control.Kind);
+        Timers.StartSingleTimer("control-" + id, new ControlTimedOut(id), _options.ControlTimeout);
+        _cli.Tell(new SendFrame(OutboundFrames.ControlRequest(id, control.Request())));
+    }
+
+    private void HandleControlResponse(ControlResponseBody body)
+    {
+        if (_controls.IsInitialize(body.RequestId) && _status == SessionStatus.Initializing)
+        {
+            OnInitialized(body);
+            return;
+        }
+        if (_controls.Answered(body) is not { } answer)
+        {
+            Log.Debug("Session {0}: a control response for unknown request {1} was ignored.", _name, body.RequestId);
+            return;
+        }
+        Timers.Cancel("control-" + body.RequestId);
+        if (answer.Result.IsSuccess) answer.Pending.Kind.Apply(_memory, body);
+        Reply(answer);
+    }
+
+    private static void Reply(ControlAnswer? answer) => answer?.Pending.ReplyTo.Tell(answer.Result);
+
+    private void FailUnreadableControlResponse(UnknownMessage raw)
+    {
+        if (ControlTable.RequestIdOf(raw.Raw) is not { } requestId) return;
+        if (_controls.IsInitialize(requestId) && _status == SessionStatus.Initializing)
+        {
+            FailCli(new CliStartFailed("The CLI's answer to the initialize request could not be read."));
+            return;
+        }
+        Timers.Cancel("control-" + requestId);
+        Reply(_controls.Unreadable(requestId));
+    }
 
     /// <summary>
     /// Replaces the CLI with a new one that resumes the conversation. The old one is stopped in stages and the new one
@@ -90,22 +90,11 @@ internal sealed partial class SessionActor
     /// </summary>
     private void HandleRestart(IActorRef replyTo)
     {
-        if (_status is SessionStatus.Failed or SessionStatus.Stopping or SessionStatus.Stopped)
-        {
-            replyTo.Tell(new SessionStartFailed(_lastFailure ?? new SessionFailure(FailureKind.SessionStopped, $"Session '{_name}' is {_status}.")));
-            return;
-        }
+        if (RefusedAsEnding(replyTo, f => new SessionStartFailed(f))) return;
         _readyWaiters.Add(replyTo);
         if (_restartRequested) return; // one restart answers every request made meanwhile
 
-        var restarted = new SessionFailure(FailureKind.Interrupted, $"Session '{_name}' was restarted on request.");
-        DeliverJournalingTurn();
-        if (_current is { } current)
-        {
-            if (!current.Abandoned) Finish(current, new QueryFailed(current.Query.QueryId, restarted));
-            _current = null;
-        }
-        FailPendingControls(restarted);
+        FailRunning(new SessionFailure(FailureKind.Interrupted, $"Session '{_name}' was restarted on request."));
         _memory.RestartCount++;
         Telemetry.ClaudeActorsTelemetry.Restarted(_name);
         Timers.Cancel("init");
@@ -117,7 +106,43 @@ internal sealed partial class SessionActor
         }
         else
         {
-            StartCli(RestartResumeId()); // between two CLIs already (a crash's backoff): start at once
+            StartCli(_memory.ResumeId); // between two CLIs already (a crash's backoff): start at once
         }
+    }
+
+    // ---- requests the CLI sends to the host ------------------------------------------------------------
+    // can_use_tool, hook_callback, mcp_message. Each is answered from a handler that runs outside the actor (Ask or a
+    // delegate piped back), so a slow handler never stalls output, interrupts or other control traffic;
+    // control_cancel_request withdraws a pending one.
+
+    private void HandleCliControlRequest(ControlRequestMessage request)
+    {
+        switch (_callbackRouter.Route(request))
+        {
+            case AnswerNow answer:
+                _cli?.Tell(new SendFrame(OutboundFrames.ControlSuccess(request.RequestId, answer.Response)));
+                break;
+            case RefuseRequest refusal:
+                Log.Debug("Session {0}: the CLI sent a {1} request with no handler configured.", _name, request.Subtype);
+                _cli?.Tell(new SendFrame(OutboundFrames.ControlError(request.RequestId, refusal.Error)));
+                break;
+            case RunHandler run:
+                var requestId = request.RequestId;
+                var token = _callbacks.Add(requestId, run.ToResponse, _cliGeneration);
+                run.Handler.InvokeAsync(Context.System, run.Request, _options.Callbacks.Timeout, token).PipeTo(Self,
+                    success: result => new CallbackCompleted(requestId, result, null),
+                    failure: error => new CallbackCompleted(requestId, null, error));
+                break;
+        }
+    }
+
+    private void OnCallbackCompleted(CallbackCompleted completed)
+    {
+        if (_callbacks.Complete(completed.RequestId) is not { } pending) return; // withdrawn by the CLI
+        if (completed.Error is not null)
+            Log.Warning("Session {0}: a callback handler failed or did not answer within {1} ({2}); using the safe default.",
+                _name, _options.Callbacks.Timeout, completed.Error.GetType().Name);
+        if (pending.Generation != _cliGeneration || _cli is null) return; // that CLI is gone
+        _cli.Tell(new SendFrame(OutboundFrames.ControlSuccess(completed.RequestId, pending.ToResponse(completed.Result, completed.Error))));
     }
 }

@@ -16,4 +16,39 @@ internal sealed class SessionMemory(SessionOptions options)
     public int RestartCount { get; set; }
     public Queue<DateTimeOffset> RecentRestarts { get; } = new();
     public DateTimeOffset StartedAt { get; } = DateTimeOffset.UtcNow;
+
+    /// <summary>
+    /// What a replacement CLI resumes: the conversation, once a CLI has written a transcript that <c>--resume</c> can
+    /// load; before that (or without persistence) it starts afresh under the options it has.
+    /// </summary>
+    public string? ResumeId =>
+        ConversationPersisted && SessionId is not null && !Effective.NoSessionPersistence ? SessionId : null;
+
+    /// <summary>A fresh conversation (<see cref="ClearSession"/>): a new id, and nothing for the next CLI to resume or continue.</summary>
+    public void Clear()
+    {
+        SessionId = SessionIds.New();
+        ConversationPersisted = false;
+        Effective = Effective with { Resume = null, Continue = false, ForkSession = false, SessionId = SessionId };
+    }
+
+    /// <summary>
+    /// The first start of the session: the conversation's id, as far as it is known before the first turn. A fresh
+    /// conversation gets its id from the host, so the id is known before the first turn and a restart before any turn
+    /// can reuse it; resuming keeps the id (a fork's new id, and <c>--continue</c>'s, come with the first turn).
+    /// </summary>
+    public void Begin(SessionOptions options)
+    {
+        Started = true;
+        if (options.Resume is null && !options.Continue)
+        {
+            SessionId = options.SessionId ?? SessionIds.New();
+            Effective = options with { SessionId = SessionId };
+        }
+        else if (options is { Resume: { } resumed, ForkSession: false })
+        {
+            SessionId = resumed;
+            ConversationPersisted = true;
+        }
+    }
 }

@@ -124,11 +124,11 @@ public sealed record SendControlRequest(string Subtype, JsonElement? Fields = nu
 
 /// <summary>
 /// Restart the session's CLI, resuming the same conversation: a running query fails with
-/// <see cref="FailureKind.Interrupted"/>, queued ones wait and then run on the new CLI. Sent to a session, or to the
-/// supervisor with <paramref name="Name"/>. Replies <see cref="SessionInfo"/> once the new CLI is ready, or
+/// <see cref="FailureKind.Interrupted"/>, queued ones wait and then run on the new CLI. Sent to the session (in cluster
+/// mode through its shard region). Replies <see cref="SessionInfo"/> once the new CLI is ready, or
 /// <see cref="SessionStartFailed"/>.
 /// </summary>
-/// <param name="Name">The session's name, when sent to the supervisor.</param>
+/// <param name="Name">The session's name, for the reader of the message: the session that receives it restarts.</param>
 public sealed record RestartSession(string? Name = null) : IClaudeActorsMessage;
 
 /// <summary>The outcome of a control request: the CLI's response, or a failure.</summary>

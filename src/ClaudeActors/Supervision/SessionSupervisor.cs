@@ -7,21 +7,20 @@ namespace ClaudeActors.Supervision;
 
 /// <summary>
 /// The parent of every local session, like <c>ClaudeCode.Supervisor</c>: starts, terminates, looks up and lists
-/// sessions by name. A session that throws is stopped (one-for-one) and reported, never restarted in a loop;
-/// CLI crashes are handled inside the session, which restarts its CLI within its <see cref="RestartPolicy"/>.
+/// sessions by name. A session that throws is restarted in place (one-for-one; its memory resumes the conversation),
+/// at most <see cref="RestartPolicy.MaxRestarts"/> times within the default policy's window, then stopped and reported;
+/// CLI crashes are handled inside the session, which restarts its CLI within its own <see cref="RestartPolicy"/>.
 /// </summary>
 internal sealed class SessionSupervisor : ReceiveActor
 {
-    private readonly RestartPolicy _restartPolicy;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<string, IActorRef> _sessions = new(StringComparer.Ordinal);
     // The last status each session published: counting needs no round trip to every session.
     private readonly Dictionary<string, SessionStatus> _statuses = new(StringComparer.Ordinal);
     private readonly Dictionary<IActorRef, List<(string Name, IActorRef ReplyTo)>> _terminating = new();
 
-    public SessionSupervisor(RestartPolicy restartPolicy)
+    public SessionSupervisor()
     {
-        _restartPolicy = restartPolicy;
         Receive<StartSession>(Start);
         Receive<TerminateSession>(Terminate);
         Receive<GetSession>(get => Sender.Tell(new SessionLookup(get.Name, _sessions.GetValueOrDefault(get.Name))));
@@ -31,17 +30,11 @@ internal sealed class SessionSupervisor : ReceiveActor
         Receive<CountSessions>(_ => Sender.Tell(new SessionCount(_sessions.Count, _sessions.Keys
             .GroupBy(name => _statuses.GetValueOrDefault(name, SessionStatus.Initializing))
             .ToDictionary(g => g.Key, g => g.Count()))));
-        Receive<RestartSession>(restart =>
-        {
-            if (restart.Name is { } name && _sessions.TryGetValue(name, out var session)) session.Forward(restart);
-            else Sender.Tell(new SessionStartFailed(new SessionFailure(FailureKind.SessionNotFound, $"No session is named '{restart.Name}'.")));
-        });
         Receive<Terminated>(OnTerminated);
         Receive<SessionStatusChanged>(changed =>
         {
             if (_sessions.TryGetValue(changed.Name, out var session) && session.Equals(Sender)) _statuses[changed.Name] = changed.Status;
         });
-        Receive<SessionActor.SessionTurnCompleted>(_ => { });
         Receive<StopAllSessions>(_ =>
         {
             _stopAllWaiters.Add(Sender);
@@ -60,7 +53,7 @@ internal sealed class SessionSupervisor : ReceiveActor
         }
         catch (Exception)
         {
-            return new SessionInfo(name, null, SessionStatus.Stopped, null, default, 0, 0, null, null);
+            return SessionInfos.Stopped(name);
         }
     }
 
@@ -71,13 +64,12 @@ internal sealed class SessionSupervisor : ReceiveActor
         _stopAllWaiters.Clear();
     }
 
-    public static Props Props(RestartPolicy? restartPolicy = null) =>
-        Akka.Actor.Props.Create(() => new SessionSupervisor(restartPolicy ?? RestartPolicy.Default));
+    public static Props Props() => Akka.Actor.Props.Create(() => new SessionSupervisor());
 
     // A session that throws is restarted in place (its ref stays valid; its memory resumes the conversation),
     // at most MaxRestarts times within the window; past that Akka stops it and the Terminated is reported.
     protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(
-        _restartPolicy.MaxRestarts, _restartPolicy.Window, ex => ex switch
+        RestartPolicy.Default.MaxRestarts, RestartPolicy.Default.Window, ex => ex switch
         {
             ActorInitializationException => Directive.Stop,
             _ => Directive.Restart,
@@ -86,13 +78,8 @@ internal sealed class SessionSupervisor : ReceiveActor
     private void Start(StartSession start)
     {
         var name = start.Options.Name ?? "session-" + Guid.NewGuid().ToString("N")[..12];
-        var errors = (start.Options with { Name = name }).Validate();
-        if (errors.Count > 0)
-        {
-            Sender.Tell(new SessionStartRejected(new SessionFailure(FailureKind.InvalidRequest, "Invalid session options: " + string.Join(" ", errors))));
-            return;
-        }
-        if (PreflightFailure(start.Options) is { } preflight)
+        // What can be known before any process starts is reported as a rejected start, not as a failed session.
+        if (Process.CliPreflight.Check(start.Options with { Name = name }, out _) is { } preflight)
         {
             Sender.Tell(new SessionStartRejected(preflight));
             return;
@@ -135,22 +122,6 @@ internal sealed class SessionSupervisor : ReceiveActor
         if (_terminating.Remove(terminated.ActorRef, out var waiters))
             foreach (var (name, replyTo) in waiters) replyTo.Tell(new SessionTerminated(name));
         ReplyIfAllStopped();
-    }
-
-    // What can be known before any process starts is reported as a rejected start, not as a failed session.
-    private static SessionFailure? PreflightFailure(SessionOptions options)
-    {
-        try
-        {
-            Process.CliLocator.Resolve(options.CliPath);
-        }
-        catch (CliNotFoundException ex)
-        {
-            return ex.Failure;
-        }
-        if (options.WorkingDirectory is { } wd && !Directory.Exists(wd))
-            return new SessionFailure(FailureKind.CliStartFailed, $"The working directory '{wd}' does not exist.");
-        return null;
     }
 
     // Session names may hold characters an actor name cannot; the name itself stays the key.

@@ -1,0 +1,34 @@
+namespace ClaudeActors.Process;
+
+/// <summary>
+/// What can be known about a CLI start before any process runs: the options' rules, the executable and the working
+/// directory. Asked by the supervisor (a rejected start), by the session (a failed session) and, for the directory, by
+/// the CLI actor itself (it can vanish between the session's start and a restart of its CLI), so all say the same thing.
+/// </summary>
+internal static class CliPreflight
+{
+    /// <summary>Why no CLI can start with these options, or null when one can; <paramref name="cliPath"/> is the resolved executable.</summary>
+    public static SessionFailure? Check(SessionOptions options, out string? cliPath)
+    {
+        cliPath = null;
+        var errors = options.Validate();
+        if (errors.Count > 0) return new InvalidSessionOptionsException(errors).Failure;
+        try
+        {
+            cliPath = CliLocator.Resolve(options.CliPath);
+        }
+        catch (CliNotFoundException ex)
+        {
+            return ex.Failure;
+        }
+        return MissingWorkingDirectory(options.WorkingDirectory) is { } missing
+            ? new SessionFailure(FailureKind.CliStartFailed, missing)
+            : null;
+    }
+
+    /// <summary>The complaint about a working directory that does not exist, or null (null itself means the host's own).</summary>
+    public static string? MissingWorkingDirectory(string? workingDirectory) =>
+        workingDirectory is not null && !Directory.Exists(workingDirectory)
+            ? $"The working directory '{workingDirectory}' does not exist."
+            : null;
+}
