@@ -41,6 +41,7 @@ internal sealed class SessionEntity : ReceivePersistentActor, IWithTimers
     private SessionStatus _status = SessionStatus.Stopped;
     private IActorRef? _terminateRequester;
     private bool _passivating;
+    private bool _passivationRequested;
     private bool _captureRunning;
     private bool _captureAgain;
     // Turns whose lines the next capture will cover, and the turns the running capture covers.
@@ -77,19 +78,19 @@ internal sealed class SessionEntity : ReceivePersistentActor, IWithTimers
         Command<PassivateSessionEntity>(_ => BeginPassivation());
         Command<PassivateIfUnused>(_ =>
         {
-            if (_child is null && !_passivating) Context.Parent.Tell(new Passivate(PassivateSessionEntity.Instance));
+            if (_child is null && !_passivating) RequestPassivation();
         });
         // A caller's StopSession passivates: the CLI ends, the conversation stays. It goes through the shard so
         // messages that arrive meanwhile are buffered, not lost.
-        Command<StopSession>(_ => Context.Parent.Tell(new Passivate(PassivateSessionEntity.Instance)));
+        Command<StopSession>(_ => RequestPassivation());
         // Asked by the node's CLI budget: a session in the middle of a turn (or starting) is not cut off.
         Command<SessionBudget.PassivationRequested>(_ =>
         {
-            if (IsIdle) Context.Parent.Tell(new Passivate(PassivateSessionEntity.Instance));
+            if (IsIdle) RequestPassivation();
         });
         Command<IdleCheck>(_ =>
         {
-            if (IsIdle) Context.Parent.Tell(new Passivate(PassivateSessionEntity.Instance));
+            if (IsIdle) RequestPassivation();
             else ResetIdleTimer();
         });
         Command<SessionStatusChanged>(OnChildStatus);
@@ -150,7 +151,7 @@ internal sealed class SessionEntity : ReceivePersistentActor, IWithTimers
             Sender.Tell(create.ReturnExisting
                 ? new SessionEntityCreated(_name, true)
                 : new SessionEntityRejected(new SessionFailure(FailureKind.SessionAlreadyExists, $"A session named '{_name}' exists already.")));
-            if (_child is null) StartChild();
+            if (_child is null && !_passivationRequested && !_passivating) StartChild();
             return;
         }
         var options = create.Options with { Name = _name };
@@ -158,7 +159,7 @@ internal sealed class SessionEntity : ReceivePersistentActor, IWithTimers
         if (errors.Count > 0)
         {
             Sender.Tell(new SessionEntityRejected(new SessionFailure(FailureKind.InvalidRequest, "Invalid session options: " + string.Join(" ", errors))));
-            Context.Parent.Tell(new Passivate(PassivateSessionEntity.Instance));
+            RequestPassivation();
             return;
         }
         var sender = Sender;
@@ -202,7 +203,15 @@ internal sealed class SessionEntity : ReceivePersistentActor, IWithTimers
         if (_options is null)
         {
             ReplyNotFound(message);
-            Context.Parent.Tell(new Passivate(PassivateSessionEntity.Instance));
+            RequestPassivation();
+            return;
+        }
+        // This incarnation is on its way out (it asked the shard to passivate it, or is stopping): a message that
+        // reached it meanwhile goes back through the region, which holds it until the entity has stopped and then
+        // delivers it to the next one — instead of waking a CLI that the stop message would end mid-turn.
+        if ((_passivationRequested || _passivating) && _terminateRequester is null && message is not QueryAck and not CancelQuery)
+        {
+            ClusterSharding.Get(Context.System).ShardRegion(ClusterHostingExtensions.RegionName).Tell(new ShardingEnvelope(_name, message), Sender);
             return;
         }
         // Looking at a passivated session does not wake it (no CLI starts): the entity knows its id and model.
@@ -396,7 +405,7 @@ internal sealed class SessionEntity : ReceivePersistentActor, IWithTimers
         if (_options is null)
         {
             Sender.Tell(new SessionEntityRejected(new SessionFailure(FailureKind.SessionNotFound, $"No session is named '{_name}'.")));
-            Context.Parent.Tell(new Passivate(PassivateSessionEntity.Instance));
+            RequestPassivation();
             return;
         }
         _terminateRequester = Sender;
@@ -413,6 +422,12 @@ internal sealed class SessionEntity : ReceivePersistentActor, IWithTimers
         RemoveFromDirectory();
         _terminateRequester?.Tell(new SessionEntityTerminated(_name));
         _terminateRequester = null;
+        RequestPassivation();
+    }
+
+    private void RequestPassivation()
+    {
+        _passivationRequested = true;
         Context.Parent.Tell(new Passivate(PassivateSessionEntity.Instance));
     }
 
