@@ -113,10 +113,20 @@ public sealed record HookRegistration(HookEvent Event, CallbackHandler Handler, 
 /// <param name="Handler">Receives <see cref="ToolCall"/>, replies <see cref="ToolCallResult"/>.</param>
 public sealed partial record SdkTool(string Name, string Description, JsonElement InputSchema, CallbackHandler Handler);
 
-/// <summary>An in-process MCP server: a name and its tools.</summary>
+/// <summary>
+/// An in-process MCP server: a name and its tools. The host registered these tools itself, so the CLI may run them
+/// without a permission prompt in every permission mode (they are added to <c>--allowedTools</c> as
+/// <c>mcp__&lt;name&gt;</c>); set <see cref="RequirePermission"/> to have each call decided like any other tool's
+/// (permission mode, <see cref="SessionOptions.AllowedTools"/>, <see cref="SessionCallbacks.Permissions"/>).
+/// <see cref="SessionOptions.DisallowedTools"/> still wins.
+/// </summary>
 /// <param name="Name">The server's name.</param>
 /// <param name="Tools">Its tools.</param>
-public sealed record SdkMcpServer(string Name, IReadOnlyList<SdkTool> Tools);
+public sealed record SdkMcpServer(string Name, IReadOnlyList<SdkTool> Tools)
+{
+    /// <summary>True: the server's tools are not allowed by default; each call is decided like another tool's.</summary>
+    public bool RequirePermission { get; init; }
+}
 
 /// <summary>The CLI asks whether a tool may run.</summary>
 /// <param name="SessionName">The session asking.</param>

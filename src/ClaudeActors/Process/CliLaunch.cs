@@ -59,7 +59,12 @@ internal static class CliCommandBuilder
         AddValue(args, "--model", options.Model);
         AddValue(args, "--system-prompt", options.SystemPrompt);
         AddValue(args, "--append-system-prompt", options.AppendSystemPrompt);
-        if (options.AllowedTools.Count > 0) AddValue(args, "--allowedTools", string.Join(",", options.AllowedTools));
+        // The host's own in-process servers are trusted by default: their tools run without a prompt, which in the
+        // default permission mode would otherwise refuse them (no terminal to ask) while the turn still "succeeds".
+        var allowed = options.AllowedTools
+            .Concat(options.Callbacks.McpServers.Where(s => !s.RequirePermission).Select(s => "mcp__" + s.Name))
+            .Distinct(StringComparer.Ordinal).ToList();
+        if (allowed.Count > 0) AddValue(args, "--allowedTools", string.Join(",", allowed));
         if (options.DisallowedTools.Count > 0) AddValue(args, "--disallowedTools", string.Join(",", options.DisallowedTools));
         if (options.PermissionMode is { } mode) AddValue(args, "--permission-mode", PermissionModes.ToWire(mode));
         foreach (var dir in options.AddDirectories) AddValue(args, "--add-dir", dir);

@@ -35,12 +35,13 @@ internal sealed class SessionMemory(SessionOptions options)
     /// <summary>
     /// The first start of the session: the conversation's id, as far as it is known before the first turn. A fresh
     /// conversation gets its id from the host, so the id is known before the first turn and a restart before any turn
-    /// can reuse it; resuming keeps the id (a fork's new id, and <c>--continue</c>'s, come with the first turn).
+    /// can reuse it. A fork gets its new id from the host too (<c>--session-id</c> with <c>--fork-session</c>); resuming
+    /// keeps the id; <c>--continue</c> without a fork learns its id with the first turn.
     /// </summary>
     public void Begin(SessionOptions options)
     {
         Started = true;
-        if (options.Resume is null && !options.Continue)
+        if ((options.Resume is null && !options.Continue) || options.ForkSession)
         {
             SessionId = options.SessionId ?? SessionIds.New();
             Effective = options with { SessionId = SessionId };

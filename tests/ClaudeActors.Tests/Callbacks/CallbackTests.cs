@@ -103,6 +103,41 @@ public sealed class CallbackTests(ITestOutputHelper output) : SessionTestKit(out
     }
 
     [Fact]
+    public async Task An_in_process_tool_runs_in_the_default_permission_mode_without_being_listed_in_allowed_tools()
+    {
+        var calls = 0;
+        var schema = JsonDocument.Parse("""{"type":"object","properties":{"a":{"type":"number"},"b":{"type":"number"}},"required":["a","b"]}""").RootElement;
+        var add = CallbackHandler.Delegate<ToolCall, ToolCallResult>((call, _) =>
+        {
+            Interlocked.Increment(ref calls);
+            return Task.FromResult(new ToolCallResult((call.Arguments.GetProperty("a").GetInt32() + call.Arguments.GetProperty("b").GetInt32()).ToString()));
+        });
+        // No AllowedTools, no permission handler, the CLI's default mode: the host's own tool is trusted.
+        await using var session = await StartRealAsync(o => o with
+        {
+            PermissionMode = null,
+            AllowedTools = [],
+            Callbacks = new() { McpServers = [new SdkMcpServer("calc", [new SdkTool("add", "Adds two numbers", schema, add)])] },
+        });
+        Api.EnqueueReply(FakeReply.ToolUse("mcp__calc__add", new { a = 20, b = 22 }));
+        var result = await session.QueryAsync("What is 20 + 22?");
+        Assert.Equal(1, calls);
+        Assert.Contains(ToolResultTexts(), t => t.Contains("42"));
+        Assert.Contains("Tool result received: 42", result.Result);
+
+        // Opted out: the same call is decided like any other tool's, and the default mode refuses it (nobody to ask).
+        await using var guarded = await StartRealAsync(o => o with
+        {
+            PermissionMode = null,
+            AllowedTools = [],
+            Callbacks = new() { McpServers = [new SdkMcpServer("calc", [new SdkTool("add", "Adds two numbers", schema, add)]) { RequirePermission = true }] },
+        });
+        Api.EnqueueReply(FakeReply.ToolUse("mcp__calc__add", new { a = 1, b = 1 }));
+        await guarded.QueryAsync("What is 1 + 1?");
+        Assert.Equal(1, calls);
+    }
+
+    [Fact]
     public async Task A_handler_that_never_answers_is_denied_after_the_timeout_and_the_turn_completes()
     {
         var silent = CreateTestProbe();

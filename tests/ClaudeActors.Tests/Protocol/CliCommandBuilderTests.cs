@@ -171,6 +171,14 @@ public sealed class CliCommandBuilderTests
         });
         AssertPair(args, "--permission-prompt-tool", "stdio");
         AssertPair(args, "--mcp-config", """{"mcpServers":{"calc":{"type":"sdk","name":"calc"}}}""");
+        // The host's own tools run without a prompt; a server can opt out, and the user's own rules come first.
+        AssertPair(args, "--allowedTools", "mcp__calc");
+        var optedOut = CliCommandBuilder.BuildArguments(new SessionOptions
+        {
+            AllowedTools = ["Read"],
+            Callbacks = new() { McpServers = [new("calc", [new("add", "adds", schema, handler)]) { RequirePermission = true }, new("open", [])] },
+        });
+        AssertPair(optedOut, "--allowedTools", "Read,mcp__open");
     }
 
     [Fact]

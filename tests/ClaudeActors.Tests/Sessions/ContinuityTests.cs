@@ -54,10 +54,13 @@ public sealed class ContinuityTests(ITestOutputHelper output) : SessionTestKit(o
 
         await using (var fork = await StartRealAsync(o => o with { Resume = original, ForkSession = true }))
         {
-            Assert.Equal("Your name is Mike!", await fork.FinalTextAsync("What is my name?"));
+            // The fork's id is known before its first query (the host gives it with --session-id), and the CLI keeps it.
             var forkId = await fork.GetSessionIdAsync();
             Assert.True(SessionIds.IsValid(forkId));
             Assert.NotEqual(original, forkId);
+            Assert.Equal("Your name is Mike!", await fork.FinalTextAsync("What is my name?"));
+            Assert.Equal(forkId, await fork.GetSessionIdAsync());
+            Assert.NotNull(ConversationHistory.FindTranscript(forkId!, Sandbox.ConfigDir));
             await fork.FinalTextAsync("Say exactly: only in the fork");
         }
 

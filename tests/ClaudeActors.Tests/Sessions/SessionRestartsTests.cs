@@ -99,7 +99,7 @@ public sealed class SessionMemoryTests
     }
 
     [Fact]
-    public void Resuming_keeps_the_id_a_fork_or_continue_learns_it_with_the_first_turn()
+    public void Resuming_keeps_the_id_a_fork_gets_a_new_one_up_front_continue_learns_it_with_the_first_turn()
     {
         var id = SessionIds.New();
         var resumed = new SessionMemory(new SessionOptions());
@@ -109,7 +109,10 @@ public sealed class SessionMemoryTests
 
         var forked = new SessionMemory(new SessionOptions());
         forked.Begin(new SessionOptions { Resume = id, ForkSession = true });
-        Assert.Null(forked.SessionId);
+        Assert.True(SessionIds.IsValid(forked.SessionId));
+        Assert.NotEqual(id, forked.SessionId);
+        Assert.Equal(forked.SessionId, forked.Effective.SessionId); // passed as --session-id with --fork-session
+        Assert.False(forked.ConversationPersisted);
 
         var continued = new SessionMemory(new SessionOptions());
         continued.Begin(new SessionOptions { Continue = true });
