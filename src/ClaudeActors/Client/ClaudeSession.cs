@@ -62,7 +62,7 @@ public sealed class ClaudeSession : IAsyncDisposable
     /// </summary>
     public static async Task<ClaudeSession> StartAsync(ActorSystem system, SessionOptions? options = null, CancellationToken cancellationToken = default)
     {
-        options = (options ?? new SessionOptions()).EnsureValid();
+        options = Process.CliPreflight.EnsureStartable(options ?? new SessionOptions());
         var supervisor = ClaudeSessions.Get(system).Supervisor;
         var reply = await supervisor.Ask<object>(new StartSession(options), AskTimeout, cancellationToken).ConfigureAwait(false);
         var started = reply switch

@@ -12,7 +12,7 @@ internal sealed class LocalSessions(ActorSystem system) : IClaudeSessions
     public async Task<ClaudeSession> StartAsync(SessionOptions options, bool returnExisting = false, CancellationToken cancellationToken = default)
     {
         if (!returnExisting) return await ClaudeSession.StartAsync(system, options, cancellationToken).ConfigureAwait(false);
-        var reply = await Supervisor.Ask<object>(new StartSession(options.EnsureValid(), ReturnExisting: true), AskTimeout, cancellationToken).ConfigureAwait(false);
+        var reply = await Supervisor.Ask<object>(new StartSession(Process.CliPreflight.EnsureStartable(options), ReturnExisting: true), AskTimeout, cancellationToken).ConfigureAwait(false);
         if (reply is SessionStartRejected rejected) throw rejected.Failure.ToException();
         var started = (SessionStarted)reply;
         var session = ClaudeSession.For(system, started.Name, started.Session);

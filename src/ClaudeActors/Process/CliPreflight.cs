@@ -21,14 +21,23 @@ internal static class CliPreflight
         {
             return ex.Failure;
         }
+        // A directory that is not there is an option error like the others, caught before any process starts.
         return MissingWorkingDirectory(options.WorkingDirectory) is { } missing
-            ? new SessionFailure(FailureKind.CliStartFailed, missing)
+            ? new InvalidSessionOptionsException([missing]).Failure
             : null;
+    }
+
+    /// <summary>Throws <see cref="InvalidSessionOptionsException"/> (every rule broken, the working directory included) before a local start.</summary>
+    public static SessionOptions EnsureStartable(SessionOptions options)
+    {
+        var errors = options.Validate().ToList();
+        if (MissingWorkingDirectory(options.WorkingDirectory) is { } missing) errors.Add(missing);
+        return errors.Count > 0 ? throw new InvalidSessionOptionsException(errors) : options;
     }
 
     /// <summary>The complaint about a working directory that does not exist, or null (null itself means the host's own).</summary>
     public static string? MissingWorkingDirectory(string? workingDirectory) =>
         workingDirectory is not null && !Directory.Exists(workingDirectory)
-            ? $"The working directory '{workingDirectory}' does not exist."
+            ? $"WorkingDirectory '{workingDirectory}' does not exist."
             : null;
 }

@@ -11,7 +11,7 @@ public sealed class CliPreflightTests
     {
         var invalid = CliPreflight.Check(new SessionOptions { MaxTurns = 0, CliPath = "/nonexistent/claude" }, out var path);
         Assert.Equal(FailureKind.InvalidRequest, invalid!.Kind);
-        Assert.Equal("Invalid session options: max_turns must be positive.", invalid.Message);
+        Assert.Equal("Invalid session options: MaxTurns (--max-turns) must be positive.", invalid.Message);
         Assert.Null(path);
 
         var missing = CliPreflight.Check(new SessionOptions { CliPath = "/nonexistent/claude", WorkingDirectory = "/nonexistent/dir" }, out _);
@@ -28,9 +28,12 @@ public sealed class CliPreflightTests
             if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(cli, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
             var gone = Path.Combine(Path.GetTempPath(), "gone-" + Guid.NewGuid().ToString("N"));
             var failure = CliPreflight.Check(new SessionOptions { CliPath = cli, WorkingDirectory = gone }, out var resolved);
-            Assert.Equal(FailureKind.CliStartFailed, failure!.Kind);
-            Assert.Equal($"The working directory '{gone}' does not exist.", failure.Message);
-            Assert.Equal(failure.Message, CliPreflight.MissingWorkingDirectory(gone));
+            // An option error, like the others: named after the C# property, before any process starts.
+            Assert.Equal(FailureKind.InvalidRequest, failure!.Kind);
+            Assert.Equal($"Invalid session options: WorkingDirectory '{gone}' does not exist.", failure.Message);
+            Assert.Equal($"WorkingDirectory '{gone}' does not exist.", CliPreflight.MissingWorkingDirectory(gone));
+            var thrown = Assert.Throws<InvalidSessionOptionsException>(() => CliPreflight.EnsureStartable(new SessionOptions { WorkingDirectory = gone, MaxTurns = 0 }));
+            Assert.Equal(2, thrown.Errors.Count); // every problem at once
             Assert.Equal(cli, resolved);
 
             Assert.Null(CliPreflight.Check(new SessionOptions { CliPath = cli, WorkingDirectory = Path.GetTempPath() }, out resolved));

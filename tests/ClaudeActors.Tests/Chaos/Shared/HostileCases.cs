@@ -997,11 +997,11 @@ public static class HostileCatalogue
                 return $"CliStartFailed (exit {ex.Failure.ExitCode}): {HostileContext.OneLine(ex.Failure.StderrTail ?? "", 60)}";
             }),
         new("G05", "config", "WorkingDirectory that does not exist",
-            "CliStartFailed 'does not exist' before any process starts", async ctx =>
+            "InvalidSessionOptions 'WorkingDirectory … does not exist' before any process starts", async ctx =>
             {
-                var ex = await HostileContext.Throws<CliStartFailedException>(() => ctx.StartAsync(ctx.Fake() with { WorkingDirectory = Path.Combine(ctx.Sandbox.Root, "missing") }));
-                Check(ex.Message.Contains("does not exist", StringComparison.Ordinal), HostileContext.OneLine(ex.Message));
-                return "CliStartFailed: does not exist";
+                var ex = await HostileContext.Throws<InvalidSessionOptionsException>(() => ctx.StartAsync(ctx.Fake() with { WorkingDirectory = Path.Combine(ctx.Sandbox.Root, "missing") }));
+                Check(ex.Message.Contains("WorkingDirectory", StringComparison.Ordinal) && ex.Message.Contains("does not exist", StringComparison.Ordinal), HostileContext.OneLine(ex.Message));
+                return "InvalidSessionOptions: does not exist";
             }),
         new("G06", "config", "SetModelAsync(`no-such-model`), SetModelAsync(``), then SetModelAsync(`haiku`)",
             "InvalidRequest for the unknown and the empty model (checked against the CLI's list); haiku accepted; turns unaffected", async ctx =>
