@@ -10,34 +10,14 @@ namespace ClaudeActors.Tests.Cluster;
 /// <summary>Named sessions as sharded, persistent entities across in-process nodes sharing one SQLite journal.</summary>
 public sealed class ClusterSessionTests : IAsyncLifetime
 {
-    private FakeMessagesApi _api = null!;
-    private readonly List<CliSandbox> _sandboxes = [];
-    private readonly List<ClusterNode> _nodes = [];
-    private readonly string _journal = Path.Combine(Path.GetTempPath(), "ca-journal-" + Guid.NewGuid().ToString("N")[..8] + ".db");
+    private ClusterNodes _cluster = null!;
 
-    public async Task InitializeAsync() => _api = await FakeMessagesApi.StartAsync();
+    public async Task InitializeAsync() => _cluster = await ClusterNodes.StartAsync();
 
-    public async Task DisposeAsync()
-    {
-        foreach (var node in _nodes) await node.DisposeAsync();
-        foreach (var sandbox in _sandboxes)
-        {
-            var gone = await ProcessTable.WaitUntilAsync(() => sandbox.LiveProcesses().Count == 0, TimeSpan.FromSeconds(10));
-            sandbox.Dispose();
-            Assert.True(gone, "a CLI process outlived its node");
-        }
-        await _api.DisposeAsync();
-        foreach (var file in Directory.EnumerateFiles(Path.GetTempPath(), Path.GetFileName(_journal) + "*")) File.Delete(file);
-    }
+    public async Task DisposeAsync() => await _cluster.DisposeAsync();
 
-    private async Task<ClusterNode> Node(string cli, ClusterNode? seed = null, ClaudeClusterOptions? options = null, string? workingDirectory = null, string? postgres = null)
-    {
-        var sandbox = new CliSandbox(_api.BaseUrl);
-        _sandboxes.Add(sandbox);
-        var node = await ClusterNode.StartAsync(sandbox, _journal, cli, seed, options, workingDirectory, postgres);
-        _nodes.Add(node);
-        return node;
-    }
+    private Task<ClusterNode> Node(string cli, ClusterNode? seed = null, ClaudeClusterOptions? options = null, string? workingDirectory = null, string? postgres = null) =>
+        _cluster.Node(cli, seed, options, workingDirectory, postgres);
 
     [Fact]
     public async Task A_session_started_on_one_node_is_reachable_by_name_and_listed_on_another()
@@ -198,7 +178,7 @@ public sealed class ClusterSessionTests : IAsyncLifetime
     /// <summary>Every row of the SQLite journal (or snapshot) table for one entity, as text.</summary>
     private string JournalText(string persistenceId, string table, string column)
     {
-        using var connection = new SqliteConnection($"Data Source={_journal};Mode=ReadOnly");
+        using var connection = new SqliteConnection($"Data Source={_cluster.JournalFile};Mode=ReadOnly");
         connection.Open();
         using var command = connection.CreateCommand();
         command.CommandText = $"SELECT {column} FROM {table} WHERE persistence_id = $id";

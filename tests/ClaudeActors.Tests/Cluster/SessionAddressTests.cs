@@ -19,34 +19,14 @@ namespace ClaudeActors.Tests.Cluster;
 public sealed class SessionAddressTests : IAsyncLifetime
 {
     private static readonly TimeSpan Turn = TimeSpan.FromSeconds(60);
-    private FakeMessagesApi _api = null!;
-    private readonly List<CliSandbox> _sandboxes = [];
-    private readonly List<ClusterNode> _nodes = [];
-    private readonly string _journal = Path.Combine(Path.GetTempPath(), "ca-journal-" + Guid.NewGuid().ToString("N")[..8] + ".db");
+    private ClusterNodes _cluster = null!;
 
-    public async Task InitializeAsync() => _api = await FakeMessagesApi.StartAsync();
+    public async Task InitializeAsync() => _cluster = await ClusterNodes.StartAsync();
 
-    public async Task DisposeAsync()
-    {
-        foreach (var node in _nodes) await node.DisposeAsync();
-        foreach (var sandbox in _sandboxes)
-        {
-            var gone = await ProcessTable.WaitUntilAsync(() => sandbox.LiveProcesses().Count == 0, TimeSpan.FromSeconds(10));
-            sandbox.Dispose();
-            Assert.True(gone, "a CLI process outlived its node");
-        }
-        await _api.DisposeAsync();
-        foreach (var file in Directory.EnumerateFiles(Path.GetTempPath(), Path.GetFileName(_journal) + "*")) File.Delete(file);
-    }
+    public async Task DisposeAsync() => await _cluster.DisposeAsync();
 
-    private async Task<ClusterNode> Node(ClusterNode? seed = null, ClaudeClusterOptions? options = null)
-    {
-        var sandbox = new CliSandbox(_api.BaseUrl);
-        _sandboxes.Add(sandbox);
-        var node = await ClusterNode.StartAsync(sandbox, _journal, TestPaths.RealCli, seed, options, seed?.Sandbox.WorkDir);
-        _nodes.Add(node);
-        return node;
-    }
+    private Task<ClusterNode> Node(ClusterNode? seed = null, ClaudeClusterOptions? options = null) =>
+        _cluster.Node(TestPaths.RealCli, seed, options, seed?.Sandbox.WorkDir);
 
     [Fact]
     public async Task A_users_actor_tells_and_asks_a_session_on_another_node_with_plain_queries()

@@ -104,9 +104,15 @@ public sealed class FakeCliFaultTests(ITestOutputHelper output) : SessionTestKit
     [Fact]
     public async Task A_missing_working_directory_is_rejected_before_any_process_starts()
     {
-        var ex = await Assert.ThrowsAsync<CliStartFailedException>(() =>
+        var ex = await Assert.ThrowsAsync<InvalidSessionOptionsException>(() =>
             StartFakeAsync(o => o with { WorkingDirectory = Path.Combine(Sandbox.Root, "missing") }));
+        Assert.Contains("WorkingDirectory", Assert.Single(ex.Errors));
         Assert.Contains("does not exist", ex.Message);
+        Assert.Empty(Sandbox.LiveProcesses());
+        // Through the supervisor too (the path of declared sessions and of StartSession messages): the same option error.
+        var reply = await ClaudeSessions.Get(Sys).Supervisor.Ask<object>(
+            new StartSession(Sandbox.FakeCliOptions("nowhere") with { WorkingDirectory = Path.Combine(Sandbox.Root, "missing") }), TimeSpan.FromSeconds(10));
+        Assert.Equal(FailureKind.InvalidRequest, Assert.IsType<SessionStartRejected>(reply).Failure.Kind);
     }
 
     [Fact]
