@@ -260,6 +260,7 @@ internal static class SessionsCommand
         Row("restarts", info.RestartCount.ToString(CultureInfo.InvariantCulture));
         Row("queued queries", info.QueuedQueries.ToString(CultureInfo.InvariantCulture));
         Row("CLI process", info.CliProcessId?.ToString(CultureInfo.InvariantCulture));
+        Row("CLI memory (PSS)", info.CliMemory?.ToString());
         Row("last failure", info.LastFailure?.ToString());
         OperatorConsole.CreateOutput().Write(table);
         return ExitCodes.Ok;

@@ -38,7 +38,14 @@ public sealed record SessionInfo(
     int RestartCount,
     int QueuedQueries,
     int? CliProcessId,
-    SessionFailure? LastFailure) : IClaudeActorsMessage;
+    SessionFailure? LastFailure) : IClaudeActorsMessage
+{
+    /// <summary>
+    /// What the CLI costs now: the proportional set size of its process tree (the CLI and what it started), read from
+    /// the kernel when the info was asked for (<c>GetSessionInfo</c>); null with no CLI or off Linux.
+    /// </summary>
+    public ByteSize? CliMemory { get; init; }
+}
 
 /// <summary>How many sessions there are, and how many in each status.</summary>
 /// <param name="Total">Every session.</param>

@@ -147,7 +147,11 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
         ReceiveTurns();
         ReceiveControls();
         Receive<GetSessionId>(_ => Sender.Tell(new SessionIdReply(_memory.SessionId)));
-        Receive<GetSessionInfo>(_ => Sender.Tell(Info()));
+        // Measured only when asked: one small kernel-generated file per process of the CLI's tree.
+        Receive<GetSessionInfo>(_ => Sender.Tell(Info() with
+        {
+            CliMemory = _cliPid is { } pid && ProcessMemory.TreePss(pid) is { } pss ? new ByteSize(pss) : null,
+        }));
         // File IO off the actor's thread; the reply goes straight to the requester.
         Receive<GetConversation>(_ => SessionConversation.ReadAsync(_memory, _options).PipeTo(Sender));
         Receive<AwaitReady>(HandleAwaitReady);

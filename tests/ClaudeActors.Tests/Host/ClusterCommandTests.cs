@@ -62,6 +62,10 @@ public sealed class ClusterCommandTests(ITestOutputHelper output) : IDisposable
         var restart = await Run("sessions", "restart", "beta", "--seed", seed);
         Assert.True(restart.ExitCode == 0, restart.Stderr);
         Assert.Matches(@"session 'beta' restarted: CLI process \d+, session id [0-9a-f-]{36}\.", restart.Stdout);
+        var info = await Run("sessions", "info", "beta", "--seed", seed);
+        Assert.True(info.ExitCode == 0, info.Stderr);
+        Assert.Matches(@"CLI process\s*│\s*\d+", info.Stdout);
+        Assert.Matches(@"CLI memory \(PSS\)\s*│\s*\d+\.\dMiB", info.Stdout); // what the CLI's process tree costs now
         var missing = await Run("sessions", "restart", "nobody", "--seed", seed);
         Assert.Equal(8, missing.ExitCode);
 

@@ -54,5 +54,9 @@ public sealed class ProcessMemoryTests(ITestOutputHelper output) : SessionTestKi
         Assert.Equal("grown", await session.FinalTextAsync("[grow:64]Say exactly: grown"));
         var after = ProcessMemory.TreePss(pid)!.Value;
         Assert.True(after - before >= 48L << 20, $"PSS {new ByteSize(before)} -> {new ByteSize(after)}");
+
+        // The session reports the same figure in its info (sessions info shows it).
+        var reported = (await session.GetInfoAsync()).CliMemory!.Value;
+        Assert.True(reported.Bytes >= before + (48L << 20), $"reported {reported}");
     }
 }
