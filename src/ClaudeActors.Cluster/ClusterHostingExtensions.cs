@@ -35,6 +35,38 @@ public static class ClusterHostingExtensions
     public const string RegionName = "claude-session";
 
     /// <summary>
+    /// How fast a lost node's sessions come back elsewhere, and why that stays safe (docs/reliability.md, "Failover").
+    /// A fallback: the application's own HOCON (the host's akka.hocon) and typed options win. Every node of a
+    /// cluster must use the same values: the safety argument compares the two sides' clocks.
+    /// </summary>
+    internal const string FailoverHocon = """
+        akka.cluster {
+          # Unreachable about 3-4 s after the last heartbeat (Akka's default pause is 3 s).
+          failure-detector {
+            heartbeat-interval = 1s
+            acceptable-heartbeat-pause = 2s
+          }
+          # How often a node looks at its failure detector: bounds how far apart two nodes notice the same loss.
+          unreachable-nodes-reaper-interval = 500ms
+          # The leader moves a downed node to Removed on its next tick.
+          leader-actions-interval = 500ms
+          # Keep-majority decides once membership and reachability have not changed for this long, on both sides
+          # of a partition: the minority downs itself (its shard region stops, which kills its CLIs), the majority
+          # downs the minority.
+          split-brain-resolver.stable-after = 3s
+          # After removing a downed node the survivors wait this long before its shards (and sessions) start
+          # elsewhere: the time the other side has to have downed itself and stopped its CLIs. Equal to
+          # stable-after, the value Akka derives when it is unset, spelled out because the argument rests on it.
+          down-removal-margin = 3s
+          sharding {
+            # A region asks again for the home of a shard it holds messages for this often: once the margin has
+            # passed, the shard is allocated at the next ask (Akka's default, 2 s, would add up to 2 s).
+            retry-interval = 500ms
+          }
+        }
+        """;
+
+    /// <summary>
     /// Cluster mode: named sessions become sharded, persistent entities (entity id = session name), reachable by name
     /// from any node through <see cref="IClaudeSessions"/> or the region registered under <see cref="ClaudeSessionRegion"/>.
     /// Needs <c>WithClustering</c> and a default journal and snapshot store (e.g. <c>WithSqlPersistence</c>) on the same builder.
@@ -45,6 +77,7 @@ public static class ClusterHostingExtensions
         ArgumentNullException.ThrowIfNull(cluster);
         var declared = sessions.ResolveDeclared();
         builder.WithCustomSerializer("claude-actors", [typeof(IClaudeActorsMessage)], system => new ClaudeActorsSerializer(system));
+        builder.AddHocon(FailoverHocon, HoconAddMode.Append);
         // No LMDB-backed durable keys: session state lives in the journal, and the LMDB store is not usable everywhere.
         builder.AddHocon("akka.cluster.sharding.distributed-data.durable.keys = []", HoconAddMode.Prepend);
         // Every message is sent in a ShardingEnvelope, which the extractor unwraps itself; MurmurHash keeps shard ids stable across processes.

@@ -52,10 +52,9 @@ internal sealed class ClusterNode : IAsyncDisposable
                     {
                         Roles = cluster?.HostSessions == false ? [] : ["sessions"],
                         SeedNodes = seedAddress is null ? [] : [seedAddress],
-                        // The same downing policy as the host (src/ClaudeActors.Host and akka.hocon): every node must agree.
+                        // The same downing policy as the host (src/ClaudeActors.Host); its timing comes from WithClaudeSessionsCluster.
                         SplitBrainResolver = new KeepMajorityOption { Role = "sessions" },
                     })
-                    .AddHocon("akka.cluster.split-brain-resolver.stable-after = 7s", HoconAddMode.Prepend)
                     .WithSqlPersistence(postgres ?? $"Data Source={journalFile}", postgres is null ? ProviderName.SQLiteMS : ProviderName.PostgreSQL15, autoInitialize: true)
                     .WithClaudeSessionsCluster(sessions, cluster ?? new ClaudeClusterOptions())
                     .AddStartup(async (system, _) =>
