@@ -48,8 +48,10 @@ public static class ClusterHostingExtensions
           }
           # How often a node looks at its failure detector: bounds how far apart two nodes notice the same loss.
           unreachable-nodes-reaper-interval = 500ms
-          # The leader moves a downed node to Removed on its next tick.
+          # The leader moves a downed node to Removed on its next tick, and gossip spreads the removal (every
+          # survivor's shard coordinator and regions act on it): both twice as often as Akka's default.
           leader-actions-interval = 500ms
+          gossip-interval = 500ms
           # Keep-majority decides once membership and reachability have not changed for this long, on both sides
           # of a partition: the minority downs itself (its shard region stops, which kills its CLIs), the majority
           # downs the minority.
