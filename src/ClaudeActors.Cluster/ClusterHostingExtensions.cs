@@ -60,12 +60,17 @@ public static class ClusterHostingExtensions
           # elsewhere: the time the other side has to have downed itself and stopped its CLIs. Equal to
           # stable-after, the value Akka derives when it is unset, spelled out because the argument rests on it.
           down-removal-margin = 3s
-          sharding {
-            # A region asks again for the home of a shard it holds messages for this often: once the margin has
-            # passed, the shard is allocated at the next ask (Akka's default, 2 s, would add up to 2 s).
-            retry-interval = 500ms
-          }
         }
+        """;
+
+    /// <summary>
+    /// Sharding's part of the failover timing. Prepended: <c>WithClustering</c> has already appended sharding's
+    /// reference settings, which a fallback would not override.
+    /// </summary>
+    internal const string FailoverShardingHocon = """
+        # A region asks again for the home of a shard it holds messages for this often: once the margin has passed,
+        # the shard is allocated at the next ask (Akka's default, 2 s, would add up to 2 s).
+        akka.cluster.sharding.retry-interval = 500ms
         """;
 
     /// <summary>
@@ -80,6 +85,7 @@ public static class ClusterHostingExtensions
         var declared = sessions.ResolveDeclared();
         builder.WithCustomSerializer("claude-actors", [typeof(IClaudeActorsMessage)], system => new ClaudeActorsSerializer(system));
         builder.AddHocon(FailoverHocon, HoconAddMode.Append);
+        builder.AddHocon(FailoverShardingHocon, HoconAddMode.Prepend);
         // No LMDB-backed durable keys: session state lives in the journal, and the LMDB store is not usable everywhere.
         builder.AddHocon("akka.cluster.sharding.distributed-data.durable.keys = []", HoconAddMode.Prepend);
         // Every message is sent in a ShardingEnvelope, which the extractor unwraps itself; MurmurHash keeps shard ids stable across processes.
@@ -118,7 +124,11 @@ public static class ClusterHostingExtensions
                 region.Tell(new ShardingEnvelope(session.Name!, new CreateSessionEntity(session, ReturnExisting: true)), ActorRefs.Nobody);
             // The directory is in memory: after a full restart, sessions only the journal knows are listed again.
             if (cluster.HostSessions)
+            {
                 Akka.Cluster.Cluster.Get(system).RegisterOnMemberUp(() => _ = SessionDirectorySeeder.SeedAsync(system, region, cluster.Role));
+                // The journal is ready before a lost node's sessions need it here.
+                system.ActorOf(JournalWarmup.Props(), "claude-journal-warmup");
+            }
         });
     }
 }

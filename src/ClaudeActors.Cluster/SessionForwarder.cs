@@ -75,19 +75,20 @@ internal sealed class SessionForwarder : UntypedActor, IWithTimers
                 break;
             case ClusterEvent.UnreachableMember unreachable:
                 _unreachable.Add(unreachable.Member.Address);
-                NodeLost(unreachable.Member.Address, "became unreachable", cancel: true);
+                NodeLost(unreachable.Member.Address);
                 break;
             case ClusterEvent.ReachableMember reachable:
                 _unreachable.Remove(reachable.Member.Address);
                 ReleaseHeld();
                 break;
             case ClusterEvent.MemberRemoved removed:
-                _unreachable.Remove(removed.Member.Address);
-                // Its shard moves: a cancel now would only start the session at its next node.
-                NodeLost(removed.Member.Address, "left the cluster", cancel: false);
-                if (removed.Member.Address.Equals(_home))
+                // Not a loss by itself: a node that leaves gracefully hands its sessions off, and they tell their
+                // callers (SessionStopped) or go on elsewhere; a lost node was unreachable first, and its queries failed then.
+                var wasUnreachable = _unreachable.Remove(removed.Member.Address);
+                var wasHome = removed.Member.Address.Equals(_home);
+                if (wasHome) _home = null;
+                if (wasUnreachable && (wasHome || _queries.Values.Any(t => t.Held)))
                 {
-                    _home = null;
                     // The region hears of the removal on another path (its watch of the gone node's region); a query
                     // sent before it has would go to the gone region and be lost. The coordinator hands the shard out
                     // only after down-removal-margin anyway, so waiting a moment costs the caller nothing.
@@ -158,16 +159,16 @@ internal sealed class SessionForwarder : UntypedActor, IWithTimers
         if (terminal) _queries.Remove(queryId);
     }
 
-    private void NodeLost(Address node, string what, bool cancel)
+    private void NodeLost(Address node)
     {
         foreach (var tracked in _queries.Values.Where(t => !t.Held && node.Equals(t.Node)).ToList())
-            Fail(tracked, node, what, cancel);
+            Fail(tracked, node);
         // Queries sent before the session ever answered: the directory says where the session lives.
         if (_queries.Values.Any(t => !t.Held && t.Node is null))
         {
             DistributedData.Get(Context.System).Replicator
                 .Ask<IGetResponse>(Dsl.Get(SessionDirectory.Key, ReadLocal.Instance), TimeSpan.FromSeconds(5))
-                .PipeTo(Self, success: response => new DirectoryRead(response, node, what, cancel), failure: _ => new DirectoryRead(null, node, what, cancel));
+                .PipeTo(Self, success: response => new DirectoryRead(response, node), failure: _ => new DirectoryRead(null, node));
         }
     }
 
@@ -177,20 +178,20 @@ internal sealed class SessionForwarder : UntypedActor, IWithTimers
             !success.Get(SessionDirectory.Key).TryGetValue(_name, out var entry) || entry.Node != read.Node.ToString())
             return;
         foreach (var tracked in _queries.Values.Where(t => !t.Held && t.Node is null).ToList())
-            Fail(tracked, read.Node, read.What, read.Cancel);
+            Fail(tracked, read.Node);
     }
 
-    private void Fail(Tracked tracked, Address node, string what, bool cancel)
+    private void Fail(Tracked tracked, Address node)
     {
         var queryId = tracked.Query.QueryId;
         _queries.Remove(queryId);
         var message = tracked.Replies > 0
-            ? $"Session '{_name}': its node {node} {what} while the turn ran; the turn is not retried (it may have run, in part, there)."
-            : $"Session '{_name}': its node {node} {what} before the session answered; the turn may or may not have started there, so it is not retried.";
+            ? $"Session '{_name}': its node {node} became unreachable while the turn ran; the turn is not retried (it may have run, in part, there)."
+            : $"Session '{_name}': its node {node} became unreachable before the session answered; the turn may or may not have started there, so it is not retried.";
         tracked.Requester.Tell(new QueryFailed(queryId, new SessionFailure(FailureKind.NodeUnreachable,
             message + " The next query reaches the session on another node once the cluster has moved it.")));
         // Should the node come back, its session stops the turn nobody waits for.
-        if (cancel) _region.Tell(new ShardingEnvelope(_name, new CancelQuery(queryId)), Self);
+        _region.Tell(new ShardingEnvelope(_name, new CancelQuery(queryId)), Self);
     }
 
     private void ReleaseHeld()
@@ -221,5 +222,5 @@ internal sealed class SessionForwarder : UntypedActor, IWithTimers
         public static readonly ReleaseHeldQueries Instance = new();
     }
 
-    private sealed record DirectoryRead(IGetResponse? Response, Address Node, string What, bool Cancel);
+    private sealed record DirectoryRead(IGetResponse? Response, Address Node);
 }

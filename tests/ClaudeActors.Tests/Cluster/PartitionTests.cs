@@ -139,3 +139,27 @@ public sealed class PartitionTests(ITestOutputHelper output) : IAsyncLifetime
         }
     }
 }
+
+/// <summary>The failover timing of docs/reliability.md is what a node really runs with.</summary>
+[Collection(FailoverCollection.Name)]
+public sealed class FailoverSettingsTests
+{
+    [Fact]
+    public async Task A_node_runs_with_the_documented_failover_timing()
+    {
+        using var sandbox = new CliSandbox();
+        var journal = Path.Combine(Path.GetTempPath(), "ca-journal-" + Guid.NewGuid().ToString("N")[..8] + ".db");
+        await using (var node = await ClusterNode.StartAsync(sandbox, journal, TestPaths.FakeCli))
+        {
+            var config = node.System.Settings.Config;
+            Assert.Equal(TimeSpan.FromSeconds(2), config.GetTimeSpan("akka.cluster.failure-detector.acceptable-heartbeat-pause"));
+            Assert.Equal(TimeSpan.FromSeconds(3), config.GetTimeSpan("akka.cluster.split-brain-resolver.stable-after"));
+            Assert.Equal(TimeSpan.FromSeconds(3), config.GetTimeSpan("akka.cluster.down-removal-margin"));
+            Assert.Equal(TimeSpan.FromMilliseconds(500), config.GetTimeSpan("akka.cluster.sharding.retry-interval"));
+            Assert.Equal("keep-majority", config.GetString("akka.cluster.split-brain-resolver.active-strategy"));
+            // What sharding and the singleton really wait after a removal: the margin, not stable-after's default.
+            Assert.Equal(TimeSpan.FromSeconds(3), Akka.Cluster.Cluster.Get(node.System).DowningProvider.DownRemovalMargin);
+        }
+        foreach (var file in Directory.EnumerateFiles(Path.GetTempPath(), Path.GetFileName(journal) + "*")) File.Delete(file);
+    }
+}
