@@ -41,24 +41,27 @@ public static class ClusterHostingExtensions
     /// </summary>
     internal const string FailoverHocon = """
         akka.cluster {
-          # Unreachable about 3-4 s after the last heartbeat (Akka's default pause is 3 s).
+          # A node is unreachable about 3 s after its last heartbeat: a silence of up to 2 s (a pause, a loaded
+          # machine) is tolerated. Akka's defaults (1 s heartbeats, 3 s pause) take about 4.5 s.
           failure-detector {
-            heartbeat-interval = 1s
+            heartbeat-interval = 500ms
             acceptable-heartbeat-pause = 2s
           }
-          # How often a node looks at its failure detector: bounds how far apart two nodes notice the same loss.
+          # How often a node looks at its failure detector: with the heartbeat interval, bounds how far apart two
+          # nodes notice the same loss (1 s).
           unreachable-nodes-reaper-interval = 500ms
           # The leader moves a downed node to Removed on its next tick, and gossip spreads the removal (every
           # survivor's shard coordinator and regions act on it): both twice as often as Akka's default.
           leader-actions-interval = 500ms
           gossip-interval = 500ms
-          # Keep-majority decides once membership and reachability have not changed for this long, on both sides
-          # of a partition: the minority downs itself (its shard region stops, which kills its CLIs), the majority
-          # downs the minority.
-          split-brain-resolver.stable-after = 3s
+          # Keep-majority decides once membership and reachability have not changed for this long (checked every
+          # second), on both sides of a partition: the minority downs itself (its shard region stops, which kills
+          # its CLIs at once), the majority downs the minority.
+          split-brain-resolver.stable-after = 2500ms
           # After removing a downed node the survivors wait this long before its shards (and sessions) start
-          # elsewhere: the time the other side has to have downed itself and stopped its CLIs. Equal to
-          # stable-after, the value Akka derives when it is unset, spelled out because the argument rests on it.
+          # elsewhere: the time the other side has to have downed itself and stopped its CLIs. It covers how much
+          # later the other side may decide (noticing up to 1 s later, deciding up to 1 s later) and the CLI kill,
+          # with room to spare; it must stay at least stable-after (docs/reliability.md, "Failover").
           down-removal-margin = 3s
         }
         """;

@@ -153,7 +153,8 @@ public sealed class FailoverSettingsTests
         {
             var config = node.System.Settings.Config;
             Assert.Equal(TimeSpan.FromSeconds(2), config.GetTimeSpan("akka.cluster.failure-detector.acceptable-heartbeat-pause"));
-            Assert.Equal(TimeSpan.FromSeconds(3), config.GetTimeSpan("akka.cluster.split-brain-resolver.stable-after"));
+            Assert.Equal(TimeSpan.FromSeconds(2.5), config.GetTimeSpan("akka.cluster.split-brain-resolver.stable-after"));
+            Assert.Equal(TimeSpan.FromMilliseconds(500), config.GetTimeSpan("akka.cluster.failure-detector.heartbeat-interval"));
             Assert.Equal(TimeSpan.FromSeconds(3), config.GetTimeSpan("akka.cluster.down-removal-margin"));
             Assert.Equal(TimeSpan.FromMilliseconds(500), config.GetTimeSpan("akka.cluster.sharding.retry-interval"));
             Assert.Equal("keep-majority", config.GetString("akka.cluster.split-brain-resolver.active-strategy"));
