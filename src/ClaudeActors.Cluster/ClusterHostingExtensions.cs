@@ -35,6 +35,48 @@ public static class ClusterHostingExtensions
     public const string RegionName = "claude-session";
 
     /// <summary>
+    /// How fast a lost node's sessions come back elsewhere, and why that stays safe (docs/reliability.md, "Failover").
+    /// A fallback: the application's own HOCON (the host's akka.hocon) and typed options win. Every node of a
+    /// cluster must use the same values: the safety argument compares the two sides' clocks.
+    /// </summary>
+    internal const string FailoverHocon = """
+        akka.cluster {
+          # A node is unreachable about 3 s after its last heartbeat: a silence of up to 2 s (a pause, a loaded
+          # machine) is tolerated. Akka's defaults (1 s heartbeats, 3 s pause) take about 4.5 s.
+          failure-detector {
+            heartbeat-interval = 500ms
+            acceptable-heartbeat-pause = 2s
+          }
+          # How often a node looks at its failure detector: with the heartbeat interval, bounds how far apart two
+          # nodes notice the same loss (1 s).
+          unreachable-nodes-reaper-interval = 500ms
+          # The leader moves a downed node to Removed on its next tick, and gossip spreads the removal (every
+          # survivor's shard coordinator and regions act on it): both twice as often as Akka's default.
+          leader-actions-interval = 500ms
+          gossip-interval = 500ms
+          # Keep-majority decides once membership and reachability have not changed for this long (checked every
+          # second), on both sides of a partition: the minority downs itself (its shard region stops, which kills
+          # its CLIs at once), the majority downs the minority.
+          split-brain-resolver.stable-after = 2500ms
+          # After removing a downed node the survivors wait this long before its shards (and sessions) start
+          # elsewhere: the time the other side has to have downed itself and stopped its CLIs. It covers how much
+          # later the other side may decide (noticing up to 1 s later, deciding up to 1 s later) and the CLI kill,
+          # with room to spare; it must stay at least stable-after (docs/reliability.md, "Failover").
+          down-removal-margin = 3s
+        }
+        """;
+
+    /// <summary>
+    /// Sharding's part of the failover timing. Prepended: <c>WithClustering</c> has already appended sharding's
+    /// reference settings, which a fallback would not override.
+    /// </summary>
+    internal const string FailoverShardingHocon = """
+        # A region asks again for the home of a shard it holds messages for this often: once the margin has passed,
+        # the shard is allocated at the next ask (Akka's default, 2 s, would add up to 2 s).
+        akka.cluster.sharding.retry-interval = 500ms
+        """;
+
+    /// <summary>
     /// Cluster mode: named sessions become sharded, persistent entities (entity id = session name), reachable by name
     /// from any node through <see cref="IClaudeSessions"/> or the region registered under <see cref="ClaudeSessionRegion"/>.
     /// Needs <c>WithClustering</c> and a default journal and snapshot store (e.g. <c>WithSqlPersistence</c>) on the same builder.
@@ -45,6 +87,8 @@ public static class ClusterHostingExtensions
         ArgumentNullException.ThrowIfNull(cluster);
         var declared = sessions.ResolveDeclared();
         builder.WithCustomSerializer("claude-actors", [typeof(IClaudeActorsMessage)], system => new ClaudeActorsSerializer(system));
+        builder.AddHocon(FailoverHocon, HoconAddMode.Append);
+        builder.AddHocon(FailoverShardingHocon, HoconAddMode.Prepend);
         // No LMDB-backed durable keys: session state lives in the journal, and the LMDB store is not usable everywhere.
         builder.AddHocon("akka.cluster.sharding.distributed-data.durable.keys = []", HoconAddMode.Prepend);
         // Every message is sent in a ShardingEnvelope, which the extractor unwraps itself; MurmurHash keeps shard ids stable across processes.
@@ -83,7 +127,11 @@ public static class ClusterHostingExtensions
                 region.Tell(new ShardingEnvelope(session.Name!, new CreateSessionEntity(session, ReturnExisting: true)), ActorRefs.Nobody);
             // The directory is in memory: after a full restart, sessions only the journal knows are listed again.
             if (cluster.HostSessions)
+            {
                 Akka.Cluster.Cluster.Get(system).RegisterOnMemberUp(() => _ = SessionDirectorySeeder.SeedAsync(system, region, cluster.Role));
+                // The journal is ready before a lost node's sessions need it here.
+                system.ActorOf(JournalWarmup.Props(), "claude-journal-warmup");
+            }
         });
     }
 }

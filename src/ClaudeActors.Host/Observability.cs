@@ -1,10 +1,11 @@
 using System.Net;
 using System.Text.Json;
-using Akka.Actor;
+using Akka.Cluster.Hosting;
+using Akka.Hosting;
 using ClaudeActors.Cluster;
 using ClaudeActors.Hosting;
-using ClaudeActors.Telemetry;
 using Microsoft.Data.Sqlite;
+using ClaudeActors.Telemetry;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
@@ -39,43 +40,48 @@ internal static class Observability
         return services;
     }
 
+    /// <summary>The tag of the checks behind <c>/healthz/live</c>.</summary>
+    public const string LiveTag = "live";
+
+    /// <summary>The tag of the checks behind <c>/healthz/ready</c>.</summary>
+    public const string ReadyTag = "ready";
+
     /// <summary>
-    /// Health checks (cluster membership Up; the journal's database answers; the claude CLI is found, on nodes that
-    /// host sessions) served at <c>/healthz/live</c> and <c>/healthz/ready</c> on <paramref name="host"/>:<paramref name="port"/>.
+    /// Akka.Hosting's own checks, registered with the ActorSystem: live while the ActorSystem runs; ready once this
+    /// node is an Up member of its cluster. The journal's and snapshot store's checks (the plugin answers) are added
+    /// with the persistence itself (<see cref="Configuration.ClusterNodeBuilder"/>).
     /// </summary>
-    public static IServiceCollection AddNodeHealth(this IServiceCollection services, string host, int port,
-        Configuration.NodeConfiguration config, string? connectionString)
+    public static AkkaConfigurationBuilder WithNodeHealthChecks(this AkkaConfigurationBuilder builder) => builder
+        .WithActorSystemLivenessCheck(tags: [LiveTag])
+        .WithAkkaClusterReadinessCheck(tags: [ReadyTag]);
+
+    /// <summary>
+    /// The health endpoint: <c>/healthz/live</c> and <c>/healthz/ready</c> on <paramref name="host"/>:<paramref name="port"/>,
+    /// answered from the checks tagged <see cref="LiveTag"/> and <see cref="ReadyTag"/> — Akka.Hosting's (see
+    /// <see cref="WithNodeHealthChecks"/>) and, on nodes that host sessions, ours: the claude CLI is found, and the
+    /// journal's database answers (Akka.Persistence.Sql.Hosting's own connectivity check does not run on our feed's linq2db).
+    /// </summary>
+    public static IServiceCollection AddNodeHealth(this IServiceCollection services, string host, int port, Configuration.NodeConfiguration config,
+        string? connectionString)
     {
-        var checks = services.AddHealthChecks()
-            .Add(new HealthCheckRegistration("cluster-member-up", sp => new ClusterMemberUpCheck(sp.GetRequiredService<ActorSystem>()), HealthStatus.Unhealthy, ["ready"]));
+        var checks = services.AddHealthChecks();
         if (config.Cluster.HostSessions)
-            checks.Add(new HealthCheckRegistration("claude-cli", _ => new ClaudeCliHealthCheck(config.Sessions.Defaults.CliPath), HealthStatus.Unhealthy, ["ready"]));
+            checks.Add(new HealthCheckRegistration("claude-cli", _ => new ClaudeCliHealthCheck(config.Sessions.Defaults.CliPath), HealthStatus.Unhealthy, [ReadyTag]));
         if (connectionString is not null && config.Persistence is { } persistence)
         {
             var postgres = persistence.Provider == Configuration.PersistenceProvider.PostgreSql;
-            checks.Add(new HealthCheckRegistration("journal",
+            checks.Add(new HealthCheckRegistration("journal-database",
                 _ => new JournalDatabaseHealthCheck(persistence.Provider.ToString(),
                     () => postgres ? new NpgsqlConnection(connectionString) : new SqliteConnection(connectionString)),
-                HealthStatus.Unhealthy, ["ready"]));
+                HealthStatus.Unhealthy, [ReadyTag]));
         }
         services.AddHostedService(sp => new HealthEndpoint(host, port, sp.GetRequiredService<HealthCheckService>(),
-            sp.GetRequiredService<ActorSystem>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("ClaudeActors.Host.Health")));
+            sp.GetRequiredService<ILoggerFactory>().CreateLogger("ClaudeActors.Host.Health")));
         return services;
     }
 
-    private sealed class ClusterMemberUpCheck(ActorSystem system) : IHealthCheck
-    {
-        public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
-        {
-            var status = Akka.Cluster.Cluster.Get(system).SelfMember.Status;
-            return Task.FromResult(status == Akka.Cluster.MemberStatus.Up
-                ? HealthCheckResult.Healthy("cluster member Up")
-                : HealthCheckResult.Unhealthy("cluster member " + status));
-        }
-    }
-
     /// <summary>A tiny HTTP endpoint (HttpListener: no web stack needed) for Kubernetes probes.</summary>
-    private sealed class HealthEndpoint(string host, int port, HealthCheckService checks, ActorSystem system, ILogger logger) : BackgroundService
+    private sealed class HealthEndpoint(string host, int port, HealthCheckService checks, ILogger logger) : BackgroundService
     {
         protected override async Task ExecuteAsync(CancellationToken stoppingToken)
         {
@@ -111,15 +117,10 @@ internal static class Observability
             {
                 var path = context.Request.Url?.AbsolutePath.TrimEnd('/') ?? "";
                 object body;
-                if (path.EndsWith("/live", StringComparison.Ordinal))
+                var tag = path.EndsWith("/live", StringComparison.Ordinal) ? LiveTag : path.EndsWith("/ready", StringComparison.Ordinal) ? ReadyTag : null;
+                if (tag is not null)
                 {
-                    var alive = !system.WhenTerminated.IsCompleted;
-                    response.StatusCode = alive ? 200 : 503;
-                    body = new { status = alive ? "Healthy" : "Unhealthy" };
-                }
-                else if (path.EndsWith("/ready", StringComparison.Ordinal))
-                {
-                    var report = await checks.CheckHealthAsync(r => r.Tags.Contains("ready"), cancellationToken).ConfigureAwait(false);
+                    var report = await checks.CheckHealthAsync(r => r.Tags.Contains(tag), cancellationToken).ConfigureAwait(false);
                     response.StatusCode = report.Status == HealthStatus.Healthy ? 200 : 503;
                     body = new
                     {

@@ -10,7 +10,7 @@ namespace ClaudeActors.Chaos;
 /// The chaos campaign. Every case is loopback only, bounded in count and time, stops by itself and kills every
 /// process it started (checked per case with /proc, and at the end for the whole run).
 /// <code>
-/// dotnet run -c Release --project tests/ClaudeActors.Chaos -- kill-storm|host-death|slow-consumer|hostile-input|secrets|soak|--all
+/// dotnet run -c Release --project tests/ClaudeActors.Chaos -- kill-storm|host-death|slow-consumer|hostile-input|secrets|soak|failover|--all
 ///     [--quick] [--fake] [--sessions N] [--kills N] [--span SECONDS] [--soak MINUTES] [--only C01,S05] [--out FILE]
 /// </code>
 /// </summary>
@@ -65,6 +65,9 @@ public static class Program
                     case "soak":
                         await Cases.SoakAsync(section, options);
                         break;
+                    case "failover":
+                        await Failover.RunAsync(section, options);
+                        break;
                 }
             }
             catch (Exception ex)
@@ -104,10 +107,11 @@ public static class Program
 public sealed class CampaignOptions
 {
     public const string Usage =
-        "usage: dotnet run -c Release --project tests/ClaudeActors.Chaos -- <case>|--all [--quick] [--fake] [--sessions N] [--kills N] [--span SECONDS] [--soak MINUTES] [--only IDS] [--out FILE]\n" +
-        "cases: kill-storm (real CLI; --fake: fake CLI at scale), kill-storm-fake, host-death, slow-consumer, permission-block, hostile-input, secrets, soak";
+        "usage: dotnet run -c Release --project tests/ClaudeActors.Chaos -- <case>|--all [--quick] [--fake] [--sessions N] [--kills N] [--span SECONDS] [--soak MINUTES] [--only IDS] [--runs N] [--out FILE]\n" +
+        "cases: kill-storm (real CLI; --fake: fake CLI at scale), kill-storm-fake, host-death, slow-consumer, permission-block, hostile-input, secrets, soak, " +
+        "failover (three host processes on PostgreSQL, SIGKILL of a session's node; --runs N, default 10; --fake: fake CLI; not in --all)";
 
-    private static readonly string[] Known = ["kill-storm", "kill-storm-fake", "host-death", "slow-consumer", "permission-block", "hostile-input", "secrets", "soak"];
+    private static readonly string[] Known = ["kill-storm", "kill-storm-fake", "host-death", "slow-consumer", "permission-block", "hostile-input", "secrets", "soak", "failover"];
 
     public List<string> Cases { get; } = [];
     public bool Quick { get; private set; }
@@ -118,6 +122,7 @@ public sealed class CampaignOptions
     public double SoakMinutes { get; private set; } = 10;
     public string[]? Only { get; private set; }
     public string? OutFile { get; private set; }
+    public int? Runs { get; private set; }
 
     public static CampaignOptions? Parse(string[] args)
     {
@@ -142,6 +147,7 @@ public sealed class CampaignOptions
                     break;
                 case "--only": o.Only = Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries); break;
                 case "--out": o.OutFile = Next(); break;
+                case "--runs": o.Runs = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 default:
                     if (!Known.Contains(a)) return null;
                     o.Cases.Add(a);

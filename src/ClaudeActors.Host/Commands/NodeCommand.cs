@@ -9,7 +9,8 @@ namespace ClaudeActors.Host.Commands;
 
 /// <summary>
 /// <c>claude-actors node</c>: a cluster node until Ctrl-C or SIGTERM. With the embedded defaults it is a cluster
-/// of one on 127.0.0.1:4053 with a SQLite journal in the data directory; with seed nodes it joins a cluster.
+/// of one on 127.0.0.1:4053 with a SQLite journal in the data directory; with seed nodes it joins a cluster; with
+/// <c>--discovery</c> it finds (or forms) its cluster through Akka.Management's Cluster Bootstrap.
 /// Settings come from appsettings.json, then <c>ClaudeActors__...</c> environment variables, then the flags.
 /// Sessions (named, sharded, persistent) are started with <c>sessions start</c> or declared in <c>ClaudeActors:Sessions</c>.
 /// </summary>
@@ -47,6 +48,37 @@ internal static class NodeCommand
             HelpName = "ROLE",
             Arity = ArgumentArity.OneOrMore,
             AllowMultipleArgumentsPerToken = false,
+        };
+        var discovery = new Option<string?>("--discovery")
+        {
+            Description = "Find the cluster without seed nodes (ClaudeActors:Node:Discovery), through Akka.Management's Cluster Bootstrap: " +
+                "config (the --contact-point list; local runs, docker compose) or kubernetes (the pods labelled app=--service-name; needs RBAC to list pods). " +
+                "Default: none (--seed, or a cluster of one).",
+        };
+        discovery.AcceptOnlyFromAmong("none", "config", "kubernetes");
+        var contactPoints = new Option<string[]>("--contact-point")
+        {
+            Description = "With --discovery config: a node's management endpoint, HOST:PORT (repeatable, or comma-separated; ClaudeActors:Node:ContactPoints). " +
+                "List the cluster's first nodes, this one included.",
+            HelpName = "HOST:PORT",
+            Arity = ArgumentArity.OneOrMore,
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var serviceName = new Option<string?>("--service-name")
+        {
+            Description = $"The service discovery looks up (ClaudeActors:Node:ServiceName); with kubernetes, the pods' app label. Default: {NodeSettings.DefaultServiceName}.",
+            HelpName = "NAME",
+        };
+        var managementPort = new Option<int?>("--management-port")
+        {
+            Description = $"Akka.Management's HTTP port, the contact point other nodes probe (ClaudeActors:Node:ManagementPort), on --hostname. Default: {NodeSettings.DefaultManagementPort}.",
+            HelpName = "PORT",
+        };
+        var requiredContactPoints = new Option<int?>("--required-contact-points")
+        {
+            Description = "Contact points that must answer before a new cluster is formed (ClaudeActors:Node:RequiredContactPoints). " +
+                "Default: all of --contact-point with config, 2 with kubernetes.",
+            HelpName = "N",
         };
         var dataDir = new Option<string?>("--data-dir")
         {
@@ -100,7 +132,8 @@ internal static class NodeCommand
         logFormat.AcceptOnlyFromAmong("text", "json");
         var healthPort = new Option<int?>("--health-port")
         {
-            Description = "Serve /healthz/live and /healthz/ready (cluster member Up, journal reachable, claude CLI found) on this port. Default: off.",
+            Description = "Serve /healthz/live (the ActorSystem runs) and /healthz/ready (cluster member Up, journal and snapshot store answer and " +
+                "their database is reachable, claude CLI found) on this port. Default: off.",
             HelpName = "PORT",
         };
         var healthHost = new Option<string>("--health-host")
@@ -116,17 +149,18 @@ internal static class NodeCommand
         otel.AcceptOnlyFromAmong("none", "console", "otlp");
         var command = new Command("node",
             "Run a cluster node until Ctrl-C or SIGTERM. Alone it forms a cluster of one on 127.0.0.1:4053 with a SQLite journal; " +
-            "with --seed it joins a cluster. Settings: appsettings.json, then ClaudeActors__... environment variables, then these flags.")
+            "with --seed it joins a cluster; with --discovery it finds or forms one through Cluster Bootstrap. Settings: appsettings.json, then ClaudeActors__... environment variables, then these flags.")
         {
-            hostname, publicHostname, port, seeds, roles, dataDir, persistence, connectionString, idleTimeout, maxCli, cliPath, verbose,
-            logFormat, healthPort, healthHost, otel,
+            hostname, publicHostname, port, seeds, discovery, contactPoints, serviceName, managementPort, requiredContactPoints, roles, dataDir,
+            persistence, connectionString, idleTimeout, maxCli, cliPath, verbose, logFormat, healthPort, healthHost, otel,
         };
         command.SetAction((parse, cancellationToken) =>
         {
             var overrides = new NodeOverrides(
                 parse.GetValue(hostname), parse.GetValue(publicHostname), parse.GetValue(port), parse.GetValue(seeds), parse.GetValue(roles),
                 parse.GetValue(dataDir), parse.GetValue(persistence), parse.GetValue(connectionString), parse.GetValue(idleTimeout),
-                parse.GetValue(maxCli), parse.GetValue(cliPath));
+                parse.GetValue(maxCli), parse.GetValue(cliPath), parse.GetValue(discovery), parse.GetValue(contactPoints), parse.GetValue(serviceName),
+                parse.GetValue(managementPort), parse.GetValue(requiredContactPoints));
             return RunAsync(overrides, parse.GetValue(verbose), parse.GetValue(logFormat) == "json", parse.GetValue(healthPort), parse.GetValue(healthHost)!, parse.GetValue(otel), cancellationToken);
         });
         return command;
@@ -134,7 +168,8 @@ internal static class NodeCommand
 
     private sealed record NodeOverrides(
         string? Hostname, string? PublicHostname, int? Port, string[]? Seeds, string[]? Roles, string? DataDirectory,
-        string? Persistence, string? ConnectionString, int? IdleTimeoutSeconds, int? MaxCli, string? CliPath)
+        string? Persistence, string? ConnectionString, int? IdleTimeoutSeconds, int? MaxCli, string? CliPath,
+        string? Discovery, string[]? ContactPoints, string? ServiceName, int? ManagementPort, int? RequiredContactPoints)
     {
         /// <summary>The flags win over appsettings.json and the environment.</summary>
         public void ApplyTo(NodeConfiguration config)
@@ -145,6 +180,12 @@ internal static class NodeCommand
             if (Port is { } p) node.Port = p;
             if (Seeds is { Length: > 0 }) node.SeedNodes = Seeds.ToList();
             if (Roles is { Length: > 0 }) node.Roles = Roles.ToList();
+            if (Discovery is not null)
+                node.Discovery = Discovery switch { "config" => DiscoveryMethod.Config, "kubernetes" => DiscoveryMethod.Kubernetes, _ => DiscoveryMethod.None };
+            if (ContactPoints is { Length: > 0 }) node.ContactPoints = ContactPoints.ToList();
+            if (ServiceName is not null) node.ServiceName = ServiceName;
+            if (ManagementPort is { } mp) node.ManagementPort = mp;
+            if (RequiredContactPoints is { } required) node.RequiredContactPoints = required;
             if (DataDirectory is not null) node.DataDirectory = DataDirectory;
             if (config.Persistence is { } persistence)
             {
@@ -192,7 +233,8 @@ internal static class NodeCommand
             return ExitCodes.Failure;
         }
 
-        builder.Services.AddClaudeActorsNode(level, akka => akka.WithClaudeActorsCluster(config, connectionString), jsonLogs);
+        var health = healthPort is > 0;
+        builder.Services.AddClaudeActorsNode(level, akka => akka.WithClaudeActorsCluster(config, connectionString, healthChecks: health), jsonLogs);
         builder.Services.AddNodeTelemetry(otel);
         if (healthPort is { } hp and > 0) builder.Services.AddNodeHealth(healthHost, hp, config, connectionString);
         using var host = builder.Build();
@@ -207,6 +249,9 @@ internal static class NodeCommand
             var seeds = config.Node.EffectiveSeedNodes;
             if (seeds.Count > 0)
                 logger.LogInformation("node {Address} joining the cluster through {Seeds}", cluster.SelfAddress, string.Join(", ", seeds));
+            else if (config.Node.Discovery != DiscoveryMethod.None)
+                logger.LogInformation("node {Address} finding its cluster through {Discovery} discovery (management endpoint port {Port})",
+                    cluster.SelfAddress, config.Node.Discovery.ToString().ToLowerInvariant(), config.Node.ManagementPort);
             cluster.RegisterOnMemberUp(() => logger.LogInformation(
                 "node started: {Address}, roles [{Roles}], {Sessions}, persistence {Persistence}",
                 cluster.SelfAddress, roles, config.Cluster.HostSessions ? "hosts sessions" : "routes to sessions elsewhere", storage));

@@ -4,8 +4,13 @@ using Akka.Cluster.Hosting;
 using Akka.Cluster.Sharding;
 using Akka.Cluster.Hosting.SBR;
 using Akka.Hosting;
+using Akka.Discovery.Config.Hosting;
+using Akka.Discovery.KubernetesApi;
+using Akka.Management;
+using Akka.Management.Cluster.Bootstrap;
 using Akka.Persistence.Sql.Hosting;
 using Akka.Remote.Hosting;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using ClaudeActors.Cluster;
 using ClaudeActors.Hosting;
 using Microsoft.Extensions.Configuration;
@@ -50,6 +55,8 @@ internal sealed class NodeConfiguration
         if (seeds.Count == 0 && node.EffectiveSeedNodes.Count == 0) seeds = [node.LocalAddress];
         node.Port = 0;
         node.Roles = [];
+        // A short-lived client joins through an address, never through discovery (it would form a cluster of its own).
+        node.Discovery = DiscoveryMethod.None;
         if (seeds.Count > 0) node.SeedNodes = seeds.ToList();
         if (!string.IsNullOrWhiteSpace(hostname)) node.Hostname = hostname;
         var cluster = BindCluster(configuration);
@@ -95,9 +102,15 @@ internal static class ClusterNodeBuilder
     /// <summary>
     /// Remoting, clustering (keep-majority split-brain resolver, counted over the sessions role so short-lived
     /// client nodes never tip a decision), the journal, the session shard region (or its proxy) and the declared
-    /// sessions; with no seed nodes the node joins itself, forming a cluster of one.
+    /// sessions; with discovery, Cluster Bootstrap finds the cluster; with neither, the node joins itself, forming a
+    /// cluster of one.
     /// </summary>
-    public static AkkaConfigurationBuilder WithClaudeActorsCluster(this AkkaConfigurationBuilder builder, NodeConfiguration config, string? connectionString)
+    /// <param name="builder">The ActorSystem's builder.</param>
+    /// <param name="config">The node's settings.</param>
+    /// <param name="connectionString">The journal's; null on nodes without sessions.</param>
+    /// <param name="healthChecks">Register Akka.Hosting's health checks (the node serves them with <c>--health-port</c>).</param>
+    public static AkkaConfigurationBuilder WithClaudeActorsCluster(this AkkaConfigurationBuilder builder, NodeConfiguration config, string? connectionString,
+        bool healthChecks = false)
     {
         var node = config.Node;
         var seeds = node.EffectiveSeedNodes;
@@ -114,9 +127,31 @@ internal static class ClusterNodeBuilder
             SplitBrainResolver = new KeepMajorityOption { Role = config.Cluster.Role },
         });
         if (connectionString is not null && config.Persistence is { } persistence)
-            builder.WithSqlPersistence(connectionString, persistence.LinqToDbProvider, autoInitialize: true);
+        {
+            // The plugins' own checks: they answer. Akka.Persistence.Sql.Hosting's connectivity checks are not used: 1.5.70
+            // fails against the linq2db our feed resolves (6.5.1: "Could not load type DataConnectionExtensions"), so
+            // the database itself is checked by JournalDatabaseHealthCheck (Observability.AddNodeHealth).
+            builder.WithSqlPersistence(connectionString, persistence.LinqToDbProvider, autoInitialize: true,
+                journalBuilder: healthChecks
+                    ? journal =>
+                    {
+                        journal.WithHealthCheck(HealthStatus.Unhealthy, "journal", [Observability.ReadyTag]);
+                    }
+                    : null,
+                snapshotBuilder: healthChecks
+                    ? snapshots =>
+                    {
+                        snapshots.WithHealthCheck(HealthStatus.Unhealthy, "snapshot-store", [Observability.ReadyTag]);
+                    }
+                    : null);
+        }
+        if (healthChecks) builder.WithNodeHealthChecks();
         builder.WithClaudeSessionsCluster(config.Sessions, config.Cluster);
-        if (seeds.Count == 0)
+        if (node.Discovery != DiscoveryMethod.None)
+        {
+            builder.WithClusterDiscovery(node);
+        }
+        else if (seeds.Count == 0)
         {
             builder.AddStartup(async (system, _) =>
             {
@@ -125,5 +160,50 @@ internal static class ClusterNodeBuilder
             });
         }
         return builder;
+    }
+
+    /// <summary>
+    /// Akka.Management's HTTP endpoint (the contact point others probe) and Cluster Bootstrap: the node asks the
+    /// discovered contact points for a cluster to join; when none has one, the node with the lowest contact point
+    /// address forms it, once the required number of contact points answered. No seed list anywhere.
+    /// </summary>
+    private static void WithClusterDiscovery(this AkkaConfigurationBuilder builder, NodeSettings node)
+    {
+        var advertised = node.EffectivePublicHostname ?? node.Hostname;
+        builder.WithAkkaManagement(setup =>
+        {
+            setup.HostName = advertised;
+            setup.Port = node.ManagementPort;
+            setup.BindHostName = node.Hostname;
+            setup.BindPort = node.ManagementPort;
+        });
+        builder.WithClusterBootstrap(options =>
+        {
+            options.ContactPointDiscovery.ServiceName = node.ServiceName;
+            options.ContactPointDiscovery.RequiredContactPointsNr = node.EffectiveRequiredContactPoints;
+            if (node.Discovery == DiscoveryMethod.Config)
+            {
+                // A fixed list does not fluctuate: a shorter observation window than the default 5 s is enough.
+                options.ContactPointDiscovery.StableMargin = TimeSpan.FromSeconds(2);
+                options.ContactPointDiscovery.Interval = TimeSpan.FromMilliseconds(500);
+            }
+            else
+            {
+                // The pods' named container port: what the StatefulSet declares (deploy/k8s).
+                options.ContactPointDiscovery.PortName = "management";
+            }
+            options.ContactPoint.ProbeInterval = TimeSpan.FromMilliseconds(500);
+        }, autoStart: true);
+        if (node.Discovery == DiscoveryMethod.Config)
+        {
+            builder.WithConfigDiscovery(options => options.Services =
+            [
+                new Akka.Discovery.Config.Hosting.Service { Name = node.ServiceName, Endpoints = [.. node.EffectiveContactPoints] },
+            ]);
+        }
+        else
+        {
+            builder.WithKubernetesDiscovery(options => options.PodLabelSelector = "app={0}");
+        }
     }
 }

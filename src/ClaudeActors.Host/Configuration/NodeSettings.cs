@@ -35,6 +35,34 @@ internal sealed class NodeSettings
     /// <summary>The node's cluster roles; default <c>["sessions"]</c>. A node without the sessions role only routes.</summary>
     public List<string>? Roles { get; set; }
 
+    /// <summary>
+    /// How the node finds its cluster without seed nodes: <see cref="DiscoveryMethod.None"/> (the seed nodes, or a
+    /// cluster of one), or Akka.Management's Cluster Bootstrap over config or Kubernetes API discovery.
+    /// </summary>
+    public DiscoveryMethod Discovery { get; set; } = DiscoveryMethod.None;
+
+    /// <summary>
+    /// Config discovery: the Akka.Management HTTP endpoints (<c>host:port</c>) of the cluster's first nodes, this one
+    /// included. Not seeds: each node asks them who is there, and the lowest one forms the cluster if nobody has.
+    /// </summary>
+    public List<string>? ContactPoints { get; set; }
+
+    /// <summary>The service discovery looks up: Kubernetes finds the pods labelled <c>app=NAME</c>.</summary>
+    public string ServiceName { get; set; } = DefaultServiceName;
+
+    /// <summary>Akka.Management's HTTP port (Cluster Bootstrap's contact point), bound on <see cref="Hostname"/>.</summary>
+    public int ManagementPort { get; set; } = DefaultManagementPort;
+
+    /// <summary>
+    /// How many contact points must be found before a new cluster may be formed (default: every configured one with
+    /// config discovery, 2 with Kubernetes), so two halves never form two clusters at the first start.
+    /// </summary>
+    public int? RequiredContactPoints { get; set; }
+
+    public const string DefaultServiceName = "claude-actors";
+
+    public const int DefaultManagementPort = 8558;
+
     /// <summary>The folder of the SQLite journal (<c>claude-actors.db</c>); default <see cref="DefaultDataDirectory"/>.</summary>
     public string? DataDirectory { get; set; }
 
@@ -50,6 +78,13 @@ internal sealed class NodeSettings
     /// <summary>This node's own address as other processes of this machine reach it: 127.0.0.1 when it binds every interface.</summary>
     public string LocalAddress =>
         $"akka.tcp://{SystemName}@{(Hostname.Trim() is "0.0.0.0" or "::" or "[::]" or "" ? "127.0.0.1" : Hostname.Trim())}:{(Port == 0 ? DefaultPort : Port)}";
+
+    public IReadOnlyList<string> EffectiveContactPoints =>
+        (ContactPoints ?? []).SelectMany(c => c.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList();
+
+    /// <summary>The required contact points: as configured, else all of config discovery's, else 2.</summary>
+    public int EffectiveRequiredContactPoints =>
+        RequiredContactPoints ?? (Discovery == DiscoveryMethod.Config ? Math.Max(1, EffectiveContactPoints.Count) : 2);
 
     public IReadOnlyList<string> EffectiveSeedNodes =>
         (SeedNodes ?? []).Where(s => !string.IsNullOrWhiteSpace(s)).Select(s => s.Trim()).ToList();
@@ -86,7 +121,27 @@ internal sealed class NodeSettings
         if (Port is < 0 or > 65535) problems.Add($"the port {Port} is not between 0 and 65535.");
         foreach (var seed in EffectiveSeedNodes)
             if (SeedProblem(seed) is { } problem) problems.Add(problem);
+        if (Discovery != DiscoveryMethod.None && EffectiveSeedNodes.Count > 0)
+            problems.Add("seed nodes and discovery exclude each other: give --seed or --discovery, not both.");
+        if (Discovery != DiscoveryMethod.None && ManagementPort is < 1 or > 65535)
+            problems.Add($"the management port {ManagementPort} is not between 1 and 65535.");
+        if (Discovery == DiscoveryMethod.Config)
+        {
+            if (EffectiveContactPoints.Count == 0)
+                problems.Add("config discovery needs the contact points (--contact-point HOST:PORT, the nodes' management endpoints).");
+            foreach (var point in EffectiveContactPoints)
+                if (!IsHostAndPort(point)) problems.Add($"the contact point '{point}' is not HOST:PORT.");
+        }
+        if (Discovery == DiscoveryMethod.Kubernetes && string.IsNullOrWhiteSpace(ServiceName))
+            problems.Add("Kubernetes discovery needs a service name (--service-name: the pods' app label).");
+        if (RequiredContactPoints is < 1) problems.Add("the required contact points must be at least 1.");
         return problems;
+    }
+
+    private static bool IsHostAndPort(string point)
+    {
+        var colon = point.LastIndexOf(':');
+        return colon > 0 && int.TryParse(point[(colon + 1)..], out var port) && port is > 0 and <= 65535;
     }
 
     /// <summary>Why <paramref name="seed"/> cannot be joined, or null when it is an address of this cluster.</summary>
@@ -107,6 +162,19 @@ internal sealed class NodeSettings
             return $"the seed '{seed}' names the actor system '{address.System}'; this cluster's is '{SystemName}'.";
         return null;
     }
+}
+
+/// <summary>How a node finds its cluster (<see cref="NodeSettings.Discovery"/>).</summary>
+internal enum DiscoveryMethod
+{
+    /// <summary>The seed nodes; none: a cluster of one.</summary>
+    None,
+
+    /// <summary>Cluster Bootstrap over a fixed list of contact points (local runs, docker compose).</summary>
+    Config,
+
+    /// <summary>Cluster Bootstrap over the Kubernetes API: the pods labelled app=ServiceName (needs RBAC to list pods).</summary>
+    Kubernetes,
 }
 
 /// <summary>The journal and snapshot store of the session entities.</summary>

@@ -33,6 +33,11 @@ public enum FailureKind
     SessionCrashed,
     /// <summary>The CLI wrote something the host could not read (an oversized line, an unreadable result); the turn was ended.</summary>
     ProtocolError,
+    /// <summary>
+    /// Cluster mode: the node running the query became unreachable before the query ended. The turn is not retried
+    /// (it may have run, in part, there); the session comes back on another node for the next query.
+    /// </summary>
+    NodeUnreachable,
 }
 
 /// <summary>A typed, serialisable failure: every query and control request ends with a result or one of these.</summary>
@@ -66,6 +71,7 @@ public sealed record SessionFailure(FailureKind Kind, string Message)
         FailureKind.SessionAlreadyExists => new SessionAlreadyExistsException(this),
         FailureKind.SessionCrashed => new SessionCrashedException(this),
         FailureKind.ProtocolError => new ProtocolErrorException(this),
+        FailureKind.NodeUnreachable => new NodeUnreachableException(this),
         _ => new ClaudeSessionException(this),
     };
 
@@ -138,3 +144,9 @@ public sealed class SessionCrashedException(SessionFailure failure) : ClaudeSess
 
 /// <summary>The CLI wrote something the host could not read; the turn was ended rather than left waiting.</summary>
 public sealed class ProtocolErrorException(SessionFailure failure) : ClaudeSessionException(failure);
+
+/// <summary>
+/// Cluster mode: the node running the query became unreachable (the cluster's failure detector said so) before the
+/// query ended. Never retried for the caller: the turn may have run, in part, on that node.
+/// </summary>
+public sealed class NodeUnreachableException(SessionFailure failure) : ClaudeSessionException(failure);

@@ -3,7 +3,9 @@ using Akka.Cluster.Hosting;
 using Akka.Cluster.Hosting.SBR;
 using Akka.Hosting;
 using Akka.Persistence.Sql.Hosting;
+using Akka.Remote;
 using Akka.Remote.Hosting;
+using Akka.Remote.Transport;
 using ClaudeActors.Client;
 using ClaudeActors.Cluster;
 using ClaudeActors.Hosting;
@@ -35,7 +37,7 @@ internal sealed class ClusterNode : IAsyncDisposable
     /// <summary>Starts a node; joins <paramref name="seed"/> (or forms a cluster of one) and waits until it is Up.</summary>
     public static async Task<ClusterNode> StartAsync(CliSandbox sandbox, string journalFile, string cliPath, ClusterNode? seed = null,
         ClaudeClusterOptions? cluster = null, string? workingDirectory = null, string? postgres = null, string? seedAddress = null,
-        string systemName = "claude-cluster-test")
+        string systemName = "claude-cluster-test", bool partitionable = false)
     {
         var sessions = new ClaudeSessionsOptions
         {
@@ -52,10 +54,12 @@ internal sealed class ClusterNode : IAsyncDisposable
                     {
                         Roles = cluster?.HostSessions == false ? [] : ["sessions"],
                         SeedNodes = seedAddress is null ? [] : [seedAddress],
-                        // The same downing policy as the host (src/ClaudeActors.Host and akka.hocon): every node must agree.
+                        // The same downing policy as the host (src/ClaudeActors.Host); its timing comes from WithClaudeSessionsCluster.
                         SplitBrainResolver = new KeepMajorityOption { Role = "sessions" },
                     })
-                    .AddHocon("akka.cluster.split-brain-resolver.stable-after = 7s", HoconAddMode.Prepend)
+                    // Akka's throttler transport adapter (addresses become akka.trttl.tcp://...): lets a test blackhole
+                    // the traffic between two nodes in both directions while their TCP connections stay open.
+                    .AddHocon(partitionable ? "akka.remote.dot-netty.tcp.applied-adapters = [trttl]" : "", HoconAddMode.Prepend)
                     .WithSqlPersistence(postgres ?? $"Data Source={journalFile}", postgres is null ? ProviderName.SQLiteMS : ProviderName.PostgreSQL15, autoInitialize: true)
                     .WithClaudeSessionsCluster(sessions, cluster ?? new ClaudeClusterOptions())
                     .AddStartup(async (system, _) =>
@@ -75,6 +79,18 @@ internal sealed class ClusterNode : IAsyncDisposable
     }
 
     public Task StopAsync() => _host.StopAsync();
+
+    /// <summary>
+    /// Drops every message between this node and <paramref name="other"/>, both ways, on this node's side (needs
+    /// <c>partitionable</c>); the other node's side is cut by calling it there too.
+    /// </summary>
+    public async Task BlackholeAsync(ClusterNode other)
+    {
+        var transport = ((IRemoteActorRefProvider)((ExtendedActorSystem)System).Provider).Transport;
+        var done = await transport.ManagementCommand(new SetThrottle(Akka.Cluster.Cluster.Get(other.System).SelfAddress,
+            ThrottleTransportAdapter.Direction.Both, Blackhole.Instance));
+        if (!done) throw new InvalidOperationException("The throttler did not take the blackhole (is the node partitionable?).");
+    }
 
     public async ValueTask DisposeAsync()
     {

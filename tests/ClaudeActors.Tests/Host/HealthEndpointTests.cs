@@ -49,14 +49,21 @@ public sealed class HealthEndpointTests(ITestOutputHelper output) : IDisposable
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
 
         var live = await GetAsync(http, "healthz/live");
+        var liveBody = await live.Content.ReadAsStringAsync();
+        output.WriteLine("live: " + liveBody);
         Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+        // Akka.Hosting's ActorSystem liveness check answers it.
+        Assert.Equal("Healthy", JsonDocument.Parse(liveBody).RootElement.GetProperty("checks").GetProperty("akka.actorsystem").GetProperty("status").GetString());
         var ready = await GetAsync(http, "healthz/ready");
         var body = await ready.Content.ReadAsStringAsync();
+        output.WriteLine("ready: " + body);
         Assert.True(ready.StatusCode == HttpStatusCode.OK, body);
         using var doc = JsonDocument.Parse(body);
         var checks = doc.RootElement.GetProperty("checks");
-        foreach (var name in new[] { "cluster-member-up", "claude-cli", "journal" })
+        // Akka.Hosting's cluster readiness and the persistence plugins' checks; ours for the journal's database and the CLI.
+        foreach (var name in new[] { "akka.cluster.join", "journal", "snapshot-store", "journal-database", "claude-cli" })
             Assert.Equal("Healthy", checks.GetProperty(name).GetProperty("status").GetString());
+
         Assert.Equal(0, await node.TerminateAsync(TimeSpan.FromSeconds(15)));
     }
 
