@@ -113,10 +113,14 @@ public sealed record HookRegistration(HookEvent Event, CallbackHandler Handler, 
 /// <param name="Handler">Receives <see cref="ToolCall"/>, replies <see cref="ToolCallResult"/>.</param>
 public sealed partial record SdkTool(string Name, string Description, JsonElement InputSchema, CallbackHandler Handler);
 
-/// <summary>An in-process MCP server: a name and its tools.</summary>
+/// <summary>
+/// An in-process MCP server: a name and its tools, served by the MCP C# SDK's server inside the session's process. Its
+/// tools are <see cref="SdkTool"/>s answered by <see cref="CallbackHandler"/>s, SDK-native tools
+/// (<see cref="McpServerTools"/>, see <see cref="From(string, Type)"/>), or both.
+/// </summary>
 /// <param name="Name">The server's name.</param>
-/// <param name="Tools">Its tools.</param>
-public sealed record SdkMcpServer(string Name, IReadOnlyList<SdkTool> Tools);
+/// <param name="Tools">Its tools answered by handlers.</param>
+public sealed partial record SdkMcpServer(string Name, IReadOnlyList<SdkTool> Tools);
 
 /// <summary>The CLI asks whether a tool may run.</summary>
 /// <param name="SessionName">The session asking.</param>
