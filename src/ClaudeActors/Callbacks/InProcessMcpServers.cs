@@ -134,6 +134,11 @@ internal sealed class InProcessMcpServers
             {
                 return SdkToolAdapter.Failed(SdkToolAdapter.TimedOutText);
             }
+            finally
+            {
+                // Whichever bound fired first, the tool's token is cancelled before the answer goes: nothing is left running on purpose.
+                await bounded.CancelAsync().ConfigureAwait(false);
+            }
         };
 
     private sealed record Running(ControlChannelTransport Transport, McpServer Server, Task Run)
