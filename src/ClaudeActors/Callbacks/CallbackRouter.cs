@@ -56,7 +56,7 @@ internal sealed class CallbackRouter(string sessionName, SessionCallbacks callba
                     hookInput, StringProperty(body, "tool_use_id"));
                 return new RunHandler(callbacks.Hooks[index].Handler, hook, HookResponse);
             case "mcp_message":
-                return InProcessMcpServer.Handle(callbacks.McpServers, sessionName, body);
+                return new RelayToMcpServer(StringProperty(body, "server_name"), Property(body, "message") ?? EmptyObject);
         }
         return new RefuseRequest($"This host has no handler for '{request.Subtype}'.");
     }

@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 
 namespace ClaudeActors.Callbacks;
 
-/// <summary>What the session does with one request the CLI sent it: answer it now, refuse it, or run a handler first.</summary>
+/// <summary>What the session does with one request the CLI sent it: answer it now, refuse it, run a handler first, or relay it to an in-process MCP server.</summary>
 internal abstract record CallbackStep;
 
 /// <summary>Answer at once with a success carrying <paramref name="Response"/>.</summary>
@@ -17,6 +17,12 @@ internal sealed record RefuseRequest(string Error) : CallbackStep;
 /// <paramref name="ToResponse"/> makes of its result (or of its failure: every handler has a safe default).
 /// </summary>
 internal sealed record RunHandler(CallbackHandler Handler, object Request, Func<object?, Exception?, JsonNode> ToResponse) : CallbackStep;
+
+/// <summary>
+/// Hand the JSON-RPC <paramref name="Message"/> to the in-process MCP server <paramref name="ServerName"/>
+/// (<see cref="InProcessMcpServers.RelayAsync"/>) and answer with what it answers.
+/// </summary>
+internal sealed record RelayToMcpServer(string? ServerName, JsonElement Message) : CallbackStep;
 
 /// <summary>Reading the CLI's request bodies: absent and null fields read alike.</summary>
 internal static class RequestFields

@@ -114,15 +114,17 @@ public sealed record HookRegistration(HookEvent Event, CallbackHandler Handler, 
 public sealed partial record SdkTool(string Name, string Description, JsonElement InputSchema, CallbackHandler Handler);
 
 /// <summary>
-/// An in-process MCP server: a name and its tools. The host registered these tools itself, so the CLI may run them
-/// without a permission prompt in every permission mode (they are added to <c>--allowedTools</c> as
-/// <c>mcp__&lt;name&gt;</c>); set <see cref="RequirePermission"/> to have each call decided like any other tool's
-/// (permission mode, <see cref="SessionOptions.AllowedTools"/>, <see cref="SessionCallbacks.Permissions"/>).
-/// <see cref="SessionOptions.DisallowedTools"/> still wins.
+/// An in-process MCP server: a name and its tools, served by the MCP C# SDK's server inside the session's process. Its
+/// tools are <see cref="SdkTool"/>s answered by <see cref="CallbackHandler"/>s, SDK-native tools
+/// (<see cref="McpServerTools"/>, see <see cref="From(string, Type)"/>), or both. The host registered these tools
+/// itself, so the CLI may run them without a permission prompt in every permission mode (they are added to
+/// <c>--allowedTools</c> as <c>mcp__&lt;name&gt;</c>); set <see cref="RequirePermission"/> to have each call decided
+/// like any other tool's (permission mode, <see cref="SessionOptions.AllowedTools"/>,
+/// <see cref="SessionCallbacks.Permissions"/>). <see cref="SessionOptions.DisallowedTools"/> still wins.
 /// </summary>
 /// <param name="Name">The server's name.</param>
-/// <param name="Tools">Its tools.</param>
-public sealed record SdkMcpServer(string Name, IReadOnlyList<SdkTool> Tools)
+/// <param name="Tools">Its tools answered by handlers.</param>
+public sealed partial record SdkMcpServer(string Name, IReadOnlyList<SdkTool> Tools)
 {
     /// <summary>True: the server's tools are not allowed by default; each call is decided like another tool's.</summary>
     public bool RequirePermission { get; init; }

@@ -194,7 +194,8 @@ public sealed record SessionOptions
         {
             if (string.IsNullOrWhiteSpace(server.Name) || !server.Name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
                 errors.Add($"MCP server name '{server.Name}' must be letters, digits, '-' or '_'.");
-            if (server.Tools.Select(t => t.Name).Distinct().Count() != server.Tools.Count)
+            var toolNames = server.Tools.Select(t => t.Name).Concat(server.McpServerTools.Select(t => t.ProtocolTool.Name)).ToList();
+            if (toolNames.Distinct().Count() != toolNames.Count)
                 errors.Add($"MCP server '{server.Name}' declares a tool name twice.");
         }
         if (Callbacks.McpServers.Select(s => s.Name).Distinct().Count() != Callbacks.McpServers.Count)

@@ -112,8 +112,8 @@ internal sealed partial class SessionActor
 
     // ---- requests the CLI sends to the host ------------------------------------------------------------
     // can_use_tool, hook_callback, mcp_message. Each is answered from a handler that runs outside the actor (Ask or a
-    // delegate piped back), so a slow handler never stalls output, interrupts or other control traffic;
-    // control_cancel_request withdraws a pending one.
+    // delegate piped back; for mcp_message the MCP SDK's server, which runs the tool), so a slow handler never stalls
+    // output, interrupts or other control traffic; control_cancel_request withdraws a pending one.
 
     private void HandleCliControlRequest(ControlRequestMessage request)
     {
@@ -133,7 +133,23 @@ internal sealed partial class SessionActor
                     success: result => new CallbackCompleted(requestId, result, null),
                     failure: error => new CallbackCompleted(requestId, null, error));
                 break;
+            case RelayToMcpServer relay:
+                // The MCP server answers on its own threads; the answer comes back as a message, for this CLI only.
+                var mcpRequestId = request.RequestId;
+                var generation = _cliGeneration;
+                _mcp.RelayAsync(mcpRequestId, relay.ServerName, relay.Message).PipeTo(Self,
+                    success: response => new McpAnswered(mcpRequestId, generation, response),
+                    failure: error => new McpAnswered(mcpRequestId, generation, null));
+                break;
         }
+    }
+
+    private void OnMcpAnswered(McpAnswered answered)
+    {
+        if (answered.Generation != _cliGeneration || _cli is null) return; // that CLI is gone
+        _cli.Tell(new SendFrame(answered.Response is { } response
+            ? OutboundFrames.ControlSuccess(answered.RequestId, response)
+            : OutboundFrames.ControlError(answered.RequestId, "The in-process MCP server failed.")));
     }
 
     private void OnCallbackCompleted(CallbackCompleted completed)

@@ -24,6 +24,7 @@ internal sealed partial class SessionActor
     private sealed record RestartCli(int Generation);
     private sealed record AbandonedTurnElapsed(string QueryId);
     private sealed record CallbackCompleted(string RequestId, object? Result, Exception? Error);
+    private sealed record McpAnswered(string RequestId, int Generation, System.Text.Json.Nodes.JsonNode? Response);
 
     private sealed class StopDeadline
     {

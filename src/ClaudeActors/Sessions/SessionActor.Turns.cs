@@ -89,7 +89,7 @@ internal sealed partial class SessionActor
                 HandleCliControlRequest(request);
                 return;
             case ControlCancelRequestMessage cancel:
-                if (_callbacks.Withdraw(cancel.RequestId)) Log.Debug("Session {0}: the CLI withdrew its request {1}.", _name, cancel.RequestId);
+                if (_callbacks.Withdraw(cancel.RequestId) || _mcp.Withdraw(cancel.RequestId)) Log.Debug("Session {0}: the CLI withdrew its request {1}.", _name, cancel.RequestId);
                 return;
             case UnknownMessage { Type: "control_response" } badResponse:
                 FailUnreadableControlResponse(badResponse);

@@ -27,6 +27,8 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
     internal const int OutboxLowWater = 1_000;
     private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(3);
     private static readonly TimeSpan AbandonedTurnGrace = TimeSpan.FromSeconds(10);
+    // How long a stopping session waits for its in-process MCP servers to end (their tool calls are cancelled).
+    private static readonly TimeSpan McpStopGrace = TimeSpan.FromSeconds(5);
     /// <summary>How long a finished turn waits for its parent to journal it before it is answered anyway.</summary>
     internal static readonly TimeSpan JournalTimeout = TimeSpan.FromSeconds(10);
 
@@ -42,6 +44,7 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
     private readonly ControlTable _controls = new();
     private readonly CallbackRouter _callbackRouter;
     private readonly PendingCallbacks _callbacks = new();
+    private readonly InProcessMcpServers _mcp;
     private readonly List<IActorRef> _readyWaiters = new();
     private readonly Queue<string> _recentMalformed = new();
 
@@ -66,6 +69,7 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
         _restarts = new SessionRestarts(options.Restart, memory);
         _logs = new SessionLog(Context.GetLogger(), name);
         _callbackRouter = new CallbackRouter(name, options.Callbacks);
+        _mcp = new InProcessMcpServers(name, options.Callbacks.McpServers, Context.System, options.Callbacks.Timeout);
         _deliveries = new DeliveryWindows(OutboxHighWater, OutboxLowWater, (paused, largest) =>
         {
             _cli?.Tell(new PauseCliOutput(paused));
@@ -126,6 +130,7 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
     {
         Log.Error(reason, "Session {0} failed while handling {1}; it restarts and resumes its conversation.", _name, message?.GetType().Name ?? "a message");
         FailEverything(new SessionFailure(FailureKind.SessionCrashed, $"Session '{_name}' failed ({reason.GetType().Name}) and restarts."));
+        StopMcpServers(); // the next instance starts its own
         foreach (var child in Context.GetChildren())
         {
             Context.Unwatch(child);
@@ -136,6 +141,7 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
     protected override void PostStop()
     {
         _callbacks.CancelAll();
+        StopMcpServers();
         FailEverything(new SessionFailure(FailureKind.SessionStopped, $"Session '{_name}' stopped."));
         if (_status is not (SessionStatus.Stopped or SessionStatus.Failed)) SetStatus(SessionStatus.Stopped);
         if (_countedStatus is not null) Telemetry.ClaudeActorsTelemetry.StatusChanged(_countedStatus, SessionStatus.Stopped);
@@ -165,6 +171,7 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
         FromCurrentCli<CliEnded>(HandleCliEnded);
         Receive<Terminated>(HandleTerminated);
         Receive<CallbackCompleted>(OnCallbackCompleted);
+        Receive<McpAnswered>(OnMcpAnswered);
         Receive<InitTimedOut>(t =>
         {
             if (t.Generation != _cliGeneration || _status != SessionStatus.Initializing) return;
@@ -187,6 +194,7 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
 
     private void StartCli(string? resume)
     {
+        _mcp.EndGeneration(); // a new CLI initializes its MCP servers again: it gets new ones
         _cliGeneration++;
         _cliPid = null;
         _serverInfo = null;
@@ -254,6 +262,7 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
     {
         var failure = FailureClassifier.ForCliEnd(end, duringStartUp: _serverInfo is null && _memory.RestartCount == 0, _recentMalformed);
         _recentMalformed.Clear();
+        _mcp.EndGeneration();
         _lastFailure = failure;
         Log.Warning("Session {0}: {1}", _name, failure);
         // Everyone waiting on this CLI hears about it now, not at their timeout.
@@ -360,6 +369,12 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
 
     private SessionInfo Info() => new(_name, _memory.SessionId, _status, _memory.Model, _memory.StartedAt, _memory.RestartCount,
         _turns.Count, _cliPid, _lastFailure);
+
+    private void StopMcpServers()
+    {
+        if (!_mcp.Stop(McpStopGrace))
+            Log.Warning("Session {0}: its in-process MCP servers did not end within {1}.", _name, McpStopGrace);
+    }
 
     private void HandleAwaitReady(AwaitReady _)
     {

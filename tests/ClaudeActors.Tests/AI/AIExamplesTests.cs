@@ -35,6 +35,14 @@ public sealed class AIExamplesTests(ITestOutputHelper output) : SessionTestKit(o
     }
 
     [Fact]
+    public async Task The_mcp_sdk_attribute_sample_answers_the_forecast_for_the_model()
+    {
+        await using var session = await StartRealAsync(McpSdkTools.WithWeatherTools);
+        Api.EnqueueReply(FakeReply.ToolUse("mcp__weather__forecast", new { city = "Bergen", days = 2 }));
+        Assert.Equal("Tool result received: Bergen: sunny for the next 2 days", await session.FinalTextAsync("Weather in Bergen?"));
+    }
+
+    [Fact]
     public async Task The_dependency_injection_sample_resolves_a_pipeline_over_the_named_session()
     {
         var sessions = new ClaudeSessionsClient(Sys);

@@ -1,8 +1,10 @@
+using System.ComponentModel;
 using System.Text.Json;
 using ClaudeActors.Client;
 using ClaudeActors.Protocol;
 using ClaudeActors.Testing;
 using ClaudeActors.Tests.Infrastructure;
+using ModelContextProtocol.Server;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -138,6 +140,24 @@ public sealed class CallbackTests(ITestOutputHelper output) : SessionTestKit(out
     }
 
     [Fact]
+    public async Task A_tool_declared_with_the_mcp_sdks_attributes_is_called_by_the_model_with_bound_arguments_and_its_result_reaches_it()
+    {
+        await using var session = await StartRealAsync(o => o with
+        {
+            AllowedTools = ["mcp__temps__to_fahrenheit"],
+            Callbacks = new() { McpServers = [SdkMcpServer.From("temps", typeof(TemperatureTools))] },
+        });
+        Api.EnqueueReply(FakeReply.ToolUse("mcp__temps__to_fahrenheit", new { celsius = 100, place = "Oslo" }));
+
+        var messages = await session.StreamAsync("How warm is boiling water in Fahrenheit?").CollectAsync();
+        Assert.Contains("mcp__temps__to_fahrenheit", messages.Messages.OfType<SystemMessage>().First(m => m.IsInit).Tools!);
+        // The CLI defers MCP tools (ToolSearch): the API request names the tool but carries no schema, so its description
+        // and schema are checked on tools/list (InProcessMcpServersTests); here the binding and the result are.
+        Assert.Contains(ToolResultTexts(), t => t.Contains("Oslo: 212 F"));
+        Assert.Equal("Tool result received: Oslo: 212 F", messages.Text);
+    }
+
+    [Fact]
     public async Task A_handler_that_never_answers_is_denied_after_the_timeout_and_the_turn_completes()
     {
         var silent = CreateTestProbe();
@@ -154,4 +174,15 @@ public sealed class CallbackTests(ITestOutputHelper output) : SessionTestKit(out
         Assert.False(File.Exists(target));
         Assert.Contains(ToolResultTexts(), t => t.Contains("did not answer in time"));
     }
+}
+
+/// <summary>A tool declared with the MCP C# SDK's attributes: the SDK binds the model's arguments to its parameters.</summary>
+[McpServerToolType]
+public static class TemperatureTools
+{
+    public const string Description = "Converts a temperature in degrees Celsius to Fahrenheit";
+
+    [McpServerTool(Name = "to_fahrenheit"), Description(Description)]
+    public static string ToFahrenheit([Description("Degrees Celsius")] double celsius, [Description("Where it was measured")] string place) =>
+        $"{place}: {celsius * 9 / 5 + 32} F";
 }
