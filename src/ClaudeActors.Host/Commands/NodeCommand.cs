@@ -52,7 +52,7 @@ internal static class NodeCommand
         var discovery = new Option<string?>("--discovery")
         {
             Description = "Find the cluster without seed nodes (ClaudeActors:Node:Discovery), through Akka.Discovery: config (the --contact-point " +
-                "list; local runs, docker compose) or kubernetes (the pods labelled app=--service-name, port akka-remote; needs RBAC to list pods). " +
+                "list; local runs, docker compose) or kubernetes (the pods labelled app.kubernetes.io/name=--service-name, port akka-remote; needs RBAC to list pods). " +
                 "The lowest address forms the cluster if no node is in one. Default: none (--seed, or a cluster of one).",
         };
         discovery.AcceptOnlyFromAmong("none", "config", "kubernetes");
@@ -66,7 +66,7 @@ internal static class NodeCommand
         };
         var serviceName = new Option<string?>("--service-name")
         {
-            Description = $"The service discovery looks up (ClaudeActors:Node:ServiceName); with kubernetes, the pods' app label. Default: {NodeSettings.DefaultServiceName}.",
+            Description = $"The service discovery looks up (ClaudeActors:Node:ServiceName); with kubernetes, the pods' app.kubernetes.io/name label. Default: {NodeSettings.DefaultServiceName}.",
             HelpName = "NAME",
         };
         var requiredContactPoints = new Option<int?>("--required-contact-points")

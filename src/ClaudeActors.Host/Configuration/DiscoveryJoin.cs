@@ -8,7 +8,7 @@ namespace ClaudeActors.Host.Configuration;
 
 /// <summary>
 /// A cluster found through Akka.Discovery instead of a seed list: the node looks its service up (config discovery:
-/// the <c>--contact-point</c> list; Kubernetes: the pods labelled <c>app=SERVICE</c>, port <c>akka-remote</c>), and
+/// the <c>--contact-point</c> list; Kubernetes: the pods labelled <c>app.kubernetes.io/name=SERVICE</c>, port <c>akka-remote</c>), and
 /// hands the answer, sorted, to Akka's own seed-node join. That join lets only the first address of the list form a
 /// new cluster (when no other answers within <c>seed-node-timeout</c>); every other node joins whichever node of the
 /// list is in a cluster. So all nodes agree without anyone being named a seed: the lowest address forms the cluster,
@@ -38,7 +38,7 @@ internal static class DiscoveryJoin
             // Pod IPs: the StatefulSet advertises each pod by its IP (deploy/k8s), so a node finds itself in the answer.
             builder.WithKubernetesDiscovery(options =>
             {
-                options.PodLabelSelector = "app={0}";
+                options.PodLabelSelector = "app.kubernetes.io/name={0}";
                 options.RawIp = true;
             });
         }

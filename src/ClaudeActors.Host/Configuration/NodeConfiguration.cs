@@ -48,6 +48,10 @@ internal sealed class NodeConfiguration
         var node = configuration.GetSection(NodeSettings.SectionName).Get<NodeSettings>() ?? new NodeSettings();
         // No seed given or configured: the node of this machine's configuration (127.0.0.1:4053 by default), as
         // psql or redis-cli default to the local server.
+        // Inside a node's container with config discovery, its contact points are the cluster's nodes as they advertise
+        // themselves (a node advertising node1 does not answer to 127.0.0.1).
+        if (seeds.Count == 0 && node.EffectiveSeedNodes.Count == 0 && node.Discovery == DiscoveryMethod.Config && node.EffectiveContactPoints.Count > 0)
+            seeds = node.EffectiveContactPoints.Select(p => $"akka.tcp://{NodeSettings.SystemName}@{p}").ToList();
         if (seeds.Count == 0 && node.EffectiveSeedNodes.Count == 0) seeds = [node.LocalAddress];
         node.Port = 0;
         node.Roles = [];

@@ -48,7 +48,7 @@ internal sealed class NodeSettings
     /// </summary>
     public List<string>? ContactPoints { get; set; }
 
-    /// <summary>The service discovery looks up: Kubernetes finds the pods labelled <c>app=NAME</c>.</summary>
+    /// <summary>The service discovery looks up: Kubernetes finds the pods labelled <c>app.kubernetes.io/name=NAME</c>.</summary>
     public string ServiceName { get; set; } = DefaultServiceName;
 
     /// <summary>
@@ -169,7 +169,7 @@ internal enum DiscoveryMethod
     /// <summary>A fixed list of the nodes' endpoints (local runs, docker compose).</summary>
     Config,
 
-    /// <summary>The Kubernetes API: the pods labelled app=ServiceName (needs RBAC to list pods).</summary>
+    /// <summary>The Kubernetes API: the pods labelled app.kubernetes.io/name=ServiceName (needs RBAC to list pods).</summary>
     Kubernetes,
 }
 
