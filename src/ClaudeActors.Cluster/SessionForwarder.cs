@@ -25,6 +25,7 @@ namespace ClaudeActors.Cluster;
 internal sealed class SessionForwarder : UntypedActor, IWithTimers
 {
     private static readonly TimeSpan RemovalSettle = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan ForgetGrace = TimeSpan.FromHours(1);
     private readonly IActorRef _region;
     private readonly string _name;
     private readonly Akka.Cluster.Cluster _cluster = Akka.Cluster.Cluster.Get(Context.System);
@@ -108,6 +109,11 @@ internal sealed class SessionForwarder : UntypedActor, IWithTimers
                 held.Requester.Tell(new QueryFailed(expired.QueryId, new SessionFailure(FailureKind.Timeout,
                     $"Session '{_name}': its node {_home} stayed unreachable for the query's whole timeout; the query was never sent.")));
                 break;
+            case Forget forget:
+                // A query silent far past its timeout (an hour more) never reached a session, or its session is gone
+                // without its node becoming unreachable: forgotten, so the table stays bounded.
+                _queries.Remove(forget.QueryId);
+                break;
             case ClusterEvent.IClusterDomainEvent or HoldExpired:
                 break;
             default:
@@ -144,7 +150,12 @@ internal sealed class SessionForwarder : UntypedActor, IWithTimers
         // Until it answers, the query is taken to run where the session answered last.
         tracked.Node = _home;
         _region.Tell(new ShardingEnvelope(_name, tracked.Query with { ReplyTo = Self }), Self);
+        StartForgetTimer(tracked);
     }
+
+    private void StartForgetTimer(Tracked tracked) =>
+        Timers.StartSingleTimer("forget-" + tracked.Query.QueryId, new Forget(tracked.Query.QueryId),
+            (tracked.Query.Timeout ?? SessionOptions.DefaultTimeout) + ForgetGrace);
 
     private void Relay(string queryId, object reply, bool terminal)
     {
@@ -156,7 +167,15 @@ internal sealed class SessionForwarder : UntypedActor, IWithTimers
         tracked.Replies++;
         _home = node;
         tracked.Requester.Forward(reply);
-        if (terminal) _queries.Remove(queryId);
+        if (terminal)
+        {
+            _queries.Remove(queryId);
+            Timers.Cancel("forget-" + queryId);
+        }
+        else if (tracked.Replies == 1 || tracked.Replies % 256 == 0)
+        {
+            StartForgetTimer(tracked); // silence is counted from the last replies, not from the start
+        }
     }
 
     private void NodeLost(Address node)
@@ -216,6 +235,8 @@ internal sealed class SessionForwarder : UntypedActor, IWithTimers
     }
 
     private sealed record HoldExpired(string QueryId);
+
+    private sealed record Forget(string QueryId);
 
     private sealed class ReleaseHeldQueries
     {

@@ -10,7 +10,7 @@ namespace ClaudeActors.Host.Commands;
 /// <summary>
 /// <c>claude-actors node</c>: a cluster node until Ctrl-C or SIGTERM. With the embedded defaults it is a cluster
 /// of one on 127.0.0.1:4053 with a SQLite journal in the data directory; with seed nodes it joins a cluster; with
-/// <c>--discovery</c> it finds (or forms) its cluster through Akka.Management's Cluster Bootstrap.
+/// <c>--discovery</c> it finds (or forms) its cluster through Akka.Discovery.
 /// Settings come from appsettings.json, then <c>ClaudeActors__...</c> environment variables, then the flags.
 /// Sessions (named, sharded, persistent) are started with <c>sessions start</c> or declared in <c>ClaudeActors:Sessions</c>.
 /// </summary>
@@ -51,32 +51,27 @@ internal static class NodeCommand
         };
         var discovery = new Option<string?>("--discovery")
         {
-            Description = "Find the cluster without seed nodes (ClaudeActors:Node:Discovery), through Akka.Management's Cluster Bootstrap: " +
-                "config (the --contact-point list; local runs, docker compose) or kubernetes (the pods labelled app=--service-name; needs RBAC to list pods). " +
-                "Default: none (--seed, or a cluster of one).",
+            Description = "Find the cluster without seed nodes (ClaudeActors:Node:Discovery), through Akka.Discovery: config (the --contact-point " +
+                "list; local runs, docker compose) or kubernetes (the pods labelled app.kubernetes.io/name=--service-name, port akka-remote; needs RBAC to list pods). " +
+                "The lowest address forms the cluster if no node is in one. Default: none (--seed, or a cluster of one).",
         };
         discovery.AcceptOnlyFromAmong("none", "config", "kubernetes");
         var contactPoints = new Option<string[]>("--contact-point")
         {
-            Description = "With --discovery config: a node's management endpoint, HOST:PORT (repeatable, or comma-separated; ClaudeActors:Node:ContactPoints). " +
-                "List the cluster's first nodes, this one included.",
+            Description = "With --discovery config: a node's remoting endpoint, HOST:PORT as it advertises itself (repeatable, or comma-separated; " +
+                "ClaudeActors:Node:ContactPoints). List the cluster's nodes, this one included.",
             HelpName = "HOST:PORT",
             Arity = ArgumentArity.OneOrMore,
             AllowMultipleArgumentsPerToken = false,
         };
         var serviceName = new Option<string?>("--service-name")
         {
-            Description = $"The service discovery looks up (ClaudeActors:Node:ServiceName); with kubernetes, the pods' app label. Default: {NodeSettings.DefaultServiceName}.",
+            Description = $"The service discovery looks up (ClaudeActors:Node:ServiceName); with kubernetes, the pods' app.kubernetes.io/name label. Default: {NodeSettings.DefaultServiceName}.",
             HelpName = "NAME",
-        };
-        var managementPort = new Option<int?>("--management-port")
-        {
-            Description = $"Akka.Management's HTTP port, the contact point other nodes probe (ClaudeActors:Node:ManagementPort), on --hostname. Default: {NodeSettings.DefaultManagementPort}.",
-            HelpName = "PORT",
         };
         var requiredContactPoints = new Option<int?>("--required-contact-points")
         {
-            Description = "Contact points that must answer before a new cluster is formed (ClaudeActors:Node:RequiredContactPoints). " +
+            Description = "How many nodes discovery must report before this node joins (ClaudeActors:Node:RequiredContactPoints). " +
                 "Default: all of --contact-point with config, 2 with kubernetes.",
             HelpName = "N",
         };
@@ -149,9 +144,9 @@ internal static class NodeCommand
         otel.AcceptOnlyFromAmong("none", "console", "otlp");
         var command = new Command("node",
             "Run a cluster node until Ctrl-C or SIGTERM. Alone it forms a cluster of one on 127.0.0.1:4053 with a SQLite journal; " +
-            "with --seed it joins a cluster; with --discovery it finds or forms one through Cluster Bootstrap. Settings: appsettings.json, then ClaudeActors__... environment variables, then these flags.")
+            "with --seed it joins a cluster; with --discovery it finds or forms one through discovery. Settings: appsettings.json, then ClaudeActors__... environment variables, then these flags.")
         {
-            hostname, publicHostname, port, seeds, discovery, contactPoints, serviceName, managementPort, requiredContactPoints, roles, dataDir,
+            hostname, publicHostname, port, seeds, discovery, contactPoints, serviceName, requiredContactPoints, roles, dataDir,
             persistence, connectionString, idleTimeout, maxCli, cliPath, verbose, logFormat, healthPort, healthHost, otel,
         };
         command.SetAction((parse, cancellationToken) =>
@@ -160,7 +155,7 @@ internal static class NodeCommand
                 parse.GetValue(hostname), parse.GetValue(publicHostname), parse.GetValue(port), parse.GetValue(seeds), parse.GetValue(roles),
                 parse.GetValue(dataDir), parse.GetValue(persistence), parse.GetValue(connectionString), parse.GetValue(idleTimeout),
                 parse.GetValue(maxCli), parse.GetValue(cliPath), parse.GetValue(discovery), parse.GetValue(contactPoints), parse.GetValue(serviceName),
-                parse.GetValue(managementPort), parse.GetValue(requiredContactPoints));
+                parse.GetValue(requiredContactPoints));
             return RunAsync(overrides, parse.GetValue(verbose), parse.GetValue(logFormat) == "json", parse.GetValue(healthPort), parse.GetValue(healthHost)!, parse.GetValue(otel), cancellationToken);
         });
         return command;
@@ -169,7 +164,7 @@ internal static class NodeCommand
     private sealed record NodeOverrides(
         string? Hostname, string? PublicHostname, int? Port, string[]? Seeds, string[]? Roles, string? DataDirectory,
         string? Persistence, string? ConnectionString, int? IdleTimeoutSeconds, int? MaxCli, string? CliPath,
-        string? Discovery, string[]? ContactPoints, string? ServiceName, int? ManagementPort, int? RequiredContactPoints)
+        string? Discovery, string[]? ContactPoints, string? ServiceName, int? RequiredContactPoints)
     {
         /// <summary>The flags win over appsettings.json and the environment.</summary>
         public void ApplyTo(NodeConfiguration config)
@@ -184,7 +179,6 @@ internal static class NodeCommand
                 node.Discovery = Discovery switch { "config" => DiscoveryMethod.Config, "kubernetes" => DiscoveryMethod.Kubernetes, _ => DiscoveryMethod.None };
             if (ContactPoints is { Length: > 0 }) node.ContactPoints = ContactPoints.ToList();
             if (ServiceName is not null) node.ServiceName = ServiceName;
-            if (ManagementPort is { } mp) node.ManagementPort = mp;
             if (RequiredContactPoints is { } required) node.RequiredContactPoints = required;
             if (DataDirectory is not null) node.DataDirectory = DataDirectory;
             if (config.Persistence is { } persistence)
@@ -219,6 +213,12 @@ internal static class NodeCommand
                 Console.Error.WriteLine("error: invalid settings: " + string.Join(" ", problems));
                 return ExitCodes.Usage;
             }
+            if (config.Node.Discovery == DiscoveryMethod.Kubernetes && KubernetesDiscoveryCheck.Problem() is { } kubernetes)
+            {
+                // Fail where an operator looks (the pod's exit and log), not by waiting for a cluster that never forms.
+                Console.Error.WriteLine("error: Kubernetes discovery cannot run: " + kubernetes);
+                return ExitCodes.Failure;
+            }
             connectionString = config.PrepareStorage();
         }
         catch (InvalidOperationException ex)
@@ -250,8 +250,8 @@ internal static class NodeCommand
             if (seeds.Count > 0)
                 logger.LogInformation("node {Address} joining the cluster through {Seeds}", cluster.SelfAddress, string.Join(", ", seeds));
             else if (config.Node.Discovery != DiscoveryMethod.None)
-                logger.LogInformation("node {Address} finding its cluster through {Discovery} discovery (management endpoint port {Port})",
-                    cluster.SelfAddress, config.Node.Discovery.ToString().ToLowerInvariant(), config.Node.ManagementPort);
+                logger.LogInformation("node {Address} finding its cluster through {Discovery} discovery of '{Service}'",
+                    cluster.SelfAddress, config.Node.Discovery.ToString().ToLowerInvariant(), config.Node.ServiceName);
             cluster.RegisterOnMemberUp(() => logger.LogInformation(
                 "node started: {Address}, roles [{Roles}], {Sessions}, persistence {Persistence}",
                 cluster.SelfAddress, roles, config.Cluster.HostSessions ? "hosts sessions" : "routes to sessions elsewhere", storage));

@@ -4,10 +4,6 @@ using Akka.Cluster.Hosting;
 using Akka.Cluster.Sharding;
 using Akka.Cluster.Hosting.SBR;
 using Akka.Hosting;
-using Akka.Discovery.Config.Hosting;
-using Akka.Discovery.KubernetesApi;
-using Akka.Management;
-using Akka.Management.Cluster.Bootstrap;
 using Akka.Persistence.Sql.Hosting;
 using Akka.Remote.Hosting;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -52,6 +48,10 @@ internal sealed class NodeConfiguration
         var node = configuration.GetSection(NodeSettings.SectionName).Get<NodeSettings>() ?? new NodeSettings();
         // No seed given or configured: the node of this machine's configuration (127.0.0.1:4053 by default), as
         // psql or redis-cli default to the local server.
+        // Inside a node's container with config discovery, its contact points are the cluster's nodes as they advertise
+        // themselves (a node advertising node1 does not answer to 127.0.0.1).
+        if (seeds.Count == 0 && node.EffectiveSeedNodes.Count == 0 && node.Discovery == DiscoveryMethod.Config && node.EffectiveContactPoints.Count > 0)
+            seeds = node.EffectiveContactPoints.Select(p => $"akka.tcp://{NodeSettings.SystemName}@{p}").ToList();
         if (seeds.Count == 0 && node.EffectiveSeedNodes.Count == 0) seeds = [node.LocalAddress];
         node.Port = 0;
         node.Roles = [];
@@ -102,7 +102,7 @@ internal static class ClusterNodeBuilder
     /// <summary>
     /// Remoting, clustering (keep-majority split-brain resolver, counted over the sessions role so short-lived
     /// client nodes never tip a decision), the journal, the session shard region (or its proxy) and the declared
-    /// sessions; with discovery, Cluster Bootstrap finds the cluster; with neither, the node joins itself, forming a
+    /// sessions; with discovery, the seed list is looked up (<see cref="DiscoveryJoin"/>); with neither, the node joins itself, forming a
     /// cluster of one.
     /// </summary>
     /// <param name="builder">The ActorSystem's builder.</param>
@@ -149,7 +149,7 @@ internal static class ClusterNodeBuilder
         builder.WithClaudeSessionsCluster(config.Sessions, config.Cluster);
         if (node.Discovery != DiscoveryMethod.None)
         {
-            builder.WithClusterDiscovery(node);
+            builder.WithDiscoveryJoin(node);
         }
         else if (seeds.Count == 0)
         {
@@ -160,50 +160,5 @@ internal static class ClusterNodeBuilder
             });
         }
         return builder;
-    }
-
-    /// <summary>
-    /// Akka.Management's HTTP endpoint (the contact point others probe) and Cluster Bootstrap: the node asks the
-    /// discovered contact points for a cluster to join; when none has one, the node with the lowest contact point
-    /// address forms it, once the required number of contact points answered. No seed list anywhere.
-    /// </summary>
-    private static void WithClusterDiscovery(this AkkaConfigurationBuilder builder, NodeSettings node)
-    {
-        var advertised = node.EffectivePublicHostname ?? node.Hostname;
-        builder.WithAkkaManagement(setup =>
-        {
-            setup.HostName = advertised;
-            setup.Port = node.ManagementPort;
-            setup.BindHostName = node.Hostname;
-            setup.BindPort = node.ManagementPort;
-        });
-        builder.WithClusterBootstrap(options =>
-        {
-            options.ContactPointDiscovery.ServiceName = node.ServiceName;
-            options.ContactPointDiscovery.RequiredContactPointsNr = node.EffectiveRequiredContactPoints;
-            if (node.Discovery == DiscoveryMethod.Config)
-            {
-                // A fixed list does not fluctuate: a shorter observation window than the default 5 s is enough.
-                options.ContactPointDiscovery.StableMargin = TimeSpan.FromSeconds(2);
-                options.ContactPointDiscovery.Interval = TimeSpan.FromMilliseconds(500);
-            }
-            else
-            {
-                // The pods' named container port: what the StatefulSet declares (deploy/k8s).
-                options.ContactPointDiscovery.PortName = "management";
-            }
-            options.ContactPoint.ProbeInterval = TimeSpan.FromMilliseconds(500);
-        }, autoStart: true);
-        if (node.Discovery == DiscoveryMethod.Config)
-        {
-            builder.WithConfigDiscovery(options => options.Services =
-            [
-                new Akka.Discovery.Config.Hosting.Service { Name = node.ServiceName, Endpoints = [.. node.EffectiveContactPoints] },
-            ]);
-        }
-        else
-        {
-            builder.WithKubernetesDiscovery(options => options.PodLabelSelector = "app={0}");
-        }
     }
 }

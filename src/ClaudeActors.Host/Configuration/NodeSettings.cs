@@ -37,31 +37,27 @@ internal sealed class NodeSettings
 
     /// <summary>
     /// How the node finds its cluster without seed nodes: <see cref="DiscoveryMethod.None"/> (the seed nodes, or a
-    /// cluster of one), or Akka.Management's Cluster Bootstrap over config or Kubernetes API discovery.
+    /// cluster of one), or Akka.Discovery, config or Kubernetes API (see <see cref="DiscoveryJoin"/>).
     /// </summary>
     public DiscoveryMethod Discovery { get; set; } = DiscoveryMethod.None;
 
     /// <summary>
-    /// Config discovery: the Akka.Management HTTP endpoints (<c>host:port</c>) of the cluster's first nodes, this one
-    /// included. Not seeds: each node asks them who is there, and the lowest one forms the cluster if nobody has.
+    /// Config discovery: the remoting endpoints (<c>host:port</c>, as each node advertises itself) of the cluster's
+    /// nodes, this one included. Not a seed list to keep in step: the lowest forms the cluster if no node is in one,
+    /// and any node of the list that is in the cluster lets the others in.
     /// </summary>
     public List<string>? ContactPoints { get; set; }
 
-    /// <summary>The service discovery looks up: Kubernetes finds the pods labelled <c>app=NAME</c>.</summary>
+    /// <summary>The service discovery looks up: Kubernetes finds the pods labelled <c>app.kubernetes.io/name=NAME</c>.</summary>
     public string ServiceName { get; set; } = DefaultServiceName;
 
-    /// <summary>Akka.Management's HTTP port (Cluster Bootstrap's contact point), bound on <see cref="Hostname"/>.</summary>
-    public int ManagementPort { get; set; } = DefaultManagementPort;
-
     /// <summary>
-    /// How many contact points must be found before a new cluster may be formed (default: every configured one with
-    /// config discovery, 2 with Kubernetes), so two halves never form two clusters at the first start.
+    /// How many nodes discovery must report before this node joins (default: every configured one with config
+    /// discovery, 2 with Kubernetes, where pods appear one by one).
     /// </summary>
     public int? RequiredContactPoints { get; set; }
 
     public const string DefaultServiceName = "claude-actors";
-
-    public const int DefaultManagementPort = 8558;
 
     /// <summary>The folder of the SQLite journal (<c>claude-actors.db</c>); default <see cref="DefaultDataDirectory"/>.</summary>
     public string? DataDirectory { get; set; }
@@ -82,7 +78,7 @@ internal sealed class NodeSettings
     public IReadOnlyList<string> EffectiveContactPoints =>
         (ContactPoints ?? []).SelectMany(c => c.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList();
 
-    /// <summary>The required contact points: as configured, else all of config discovery's, else 2.</summary>
+    /// <summary>The nodes discovery must report: as configured, else all of config discovery's, else 2.</summary>
     public int EffectiveRequiredContactPoints =>
         RequiredContactPoints ?? (Discovery == DiscoveryMethod.Config ? Math.Max(1, EffectiveContactPoints.Count) : 2);
 
@@ -123,12 +119,12 @@ internal sealed class NodeSettings
             if (SeedProblem(seed) is { } problem) problems.Add(problem);
         if (Discovery != DiscoveryMethod.None && EffectiveSeedNodes.Count > 0)
             problems.Add("seed nodes and discovery exclude each other: give --seed or --discovery, not both.");
-        if (Discovery != DiscoveryMethod.None && ManagementPort is < 1 or > 65535)
-            problems.Add($"the management port {ManagementPort} is not between 1 and 65535.");
+        if (Discovery == DiscoveryMethod.Config && Port == 0)
+            problems.Add("config discovery lists the nodes' ports: give this node its port (--port), not 0.");
         if (Discovery == DiscoveryMethod.Config)
         {
             if (EffectiveContactPoints.Count == 0)
-                problems.Add("config discovery needs the contact points (--contact-point HOST:PORT, the nodes' management endpoints).");
+                problems.Add("config discovery needs the contact points (--contact-point HOST:PORT, the nodes' remoting endpoints).");
             foreach (var point in EffectiveContactPoints)
                 if (!IsHostAndPort(point)) problems.Add($"the contact point '{point}' is not HOST:PORT.");
         }
@@ -170,10 +166,10 @@ internal enum DiscoveryMethod
     /// <summary>The seed nodes; none: a cluster of one.</summary>
     None,
 
-    /// <summary>Cluster Bootstrap over a fixed list of contact points (local runs, docker compose).</summary>
+    /// <summary>A fixed list of the nodes' endpoints (local runs, docker compose).</summary>
     Config,
 
-    /// <summary>Cluster Bootstrap over the Kubernetes API: the pods labelled app=ServiceName (needs RBAC to list pods).</summary>
+    /// <summary>The Kubernetes API: the pods labelled app.kubernetes.io/name=ServiceName (needs RBAC to list pods).</summary>
     Kubernetes,
 }
 
