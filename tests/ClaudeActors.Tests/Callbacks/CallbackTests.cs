@@ -158,6 +158,30 @@ public sealed class CallbackTests(ITestOutputHelper output) : SessionTestKit(out
     }
 
     [Fact]
+    public async Task In_process_servers_are_connected_without_a_turn_though_the_cli_connects_them_after_ready()
+    {
+        // The CLI answers initialize before it has connected its SDK servers (it does so on its own a moment later):
+        // mcp_status right after Ready may list none; within seconds, with no turn, it lists the server connected.
+        var schema = JsonDocument.Parse("""{"type":"object","properties":{}}""").RootElement;
+        var tool = CallbackHandler.Delegate<ToolCall, ToolCallResult>((_, _) => Task.FromResult(new ToolCallResult("ok")));
+        await using var session = await StartRealAsync(o => o with { Callbacks = new() { McpServers = [new SdkMcpServer("early", [new SdkTool("ping", "Pings", schema, tool)])] } });
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        string? status = null;
+        while (DateTime.UtcNow < deadline)
+        {
+            var servers = (await session.GetMcpStatusAsync())!.Value.GetProperty("mcpServers");
+            if (servers.EnumerateArray().FirstOrDefault(s => s.GetProperty("name").GetString() == "early") is { ValueKind: JsonValueKind.Object } early)
+            {
+                status = early.GetProperty("status").GetString();
+                if (status == "connected") break;
+            }
+            await Task.Delay(200);
+        }
+        Assert.Equal("connected", status);
+        Assert.Empty(Api.ConversationRequests); // no turn was needed
+    }
+
+    [Fact]
     public async Task A_handler_that_never_answers_is_denied_after_the_timeout_and_the_turn_completes()
     {
         var silent = CreateTestProbe();
