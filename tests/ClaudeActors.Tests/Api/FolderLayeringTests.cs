@@ -1,5 +1,5 @@
 using Xunit;
-using System.Runtime.CompilerServices;
+using ClaudeActors.Tests.Infrastructure;
 using System.Text.RegularExpressions;
 
 namespace ClaudeActors.Tests.Api;
@@ -49,6 +49,5 @@ public sealed partial class FolderLayeringTests
     [GeneratedRegex(@"^\s*//.*$", RegexOptions.Multiline)]
     private static partial Regex CommentLine();
 
-    private static string RepoRoot([CallerFilePath] string path = "") =>
-        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(path)!, "..", "..", ".."));
+    private static string RepoRoot() => TestPaths.RepoRoot;
 }

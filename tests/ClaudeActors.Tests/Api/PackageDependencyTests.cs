@@ -1,4 +1,4 @@
-using System.Runtime.CompilerServices;
+using ClaudeActors.Tests.Infrastructure;
 using System.Text.Json;
 using Xunit;
 
@@ -32,6 +32,5 @@ public sealed class PackageDependencyTests
         Assert.Superset(new HashSet<string> { "Akka.Cluster.Sharding", "Akka.Persistence.Sql", "Npgsql", "Microsoft.Data.Sqlite" }, libraries);
     }
 
-    private static string RepoRoot([CallerFilePath] string path = "") =>
-        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(path)!, "..", "..", ".."));
+    private static string RepoRoot() => TestPaths.RepoRoot;
 }

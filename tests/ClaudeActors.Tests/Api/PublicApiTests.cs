@@ -1,6 +1,6 @@
 using Xunit;
 using System.Reflection;
-using System.Runtime.CompilerServices;
+using ClaudeActors.Tests.Infrastructure;
 using PublicApiGenerator;
 
 namespace ClaudeActors.Tests.Api;
@@ -40,5 +40,6 @@ public sealed class PublicApiTests
         Assert.Fail($"The public API of {package} changed. If intended, replace {approvedPath} with {receivedPath}.");
     }
 
-    private static string SourceDirectory([CallerFilePath] string path = "") => Path.GetDirectoryName(path)!;
+    // Found from the test output up (not CallerFilePath: a CI build maps source paths to /_/).
+    private static string SourceDirectory() => Path.Combine(TestPaths.RepoRoot, "tests", "ClaudeActors.Tests", "Api");
 }
