@@ -24,7 +24,7 @@ internal sealed class CliProcessActor : ReceiveActor, IWithTimers
 
     private readonly CliLaunchSpec _spec;
     private readonly int _maxLineBytes;
-    private readonly ILoggingAdapter _log;
+    private ILoggingAdapter _log;
     private readonly StderrTail _stderr;
     private readonly Channel<byte[]> _stdin = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource _io = new();
@@ -41,6 +41,9 @@ internal sealed class CliProcessActor : ReceiveActor, IWithTimers
     public ITimerScheduler Timers { get; set; } = null!;
     private Task<System.Diagnostics.Process>? _startTask;
     private bool _dead;
+    // Who hears the CLI: its parent, until a warm pool hands the running CLI to a session (AdoptCli), which it then
+    // watches — Akka cannot re-parent an actor, so the pool stays the parent and the adopter becomes the owner.
+    private IActorRef _owner;
 
     public CliProcessActor(CliLaunchSpec spec, string sessionName, string? sessionId, int maxLineBytes)
     {
@@ -50,6 +53,7 @@ internal sealed class CliProcessActor : ReceiveActor, IWithTimers
         _secrets = spec.SecretValues.Concat(Redaction.AmbientSecrets()).Distinct().ToArray();
         var secrets = _secrets;
         _stderr = new StderrTail(text => Redaction.Redact(text, secrets));
+        _owner = Context.Parent;
         Starting();
     }
 
@@ -88,7 +92,7 @@ internal sealed class CliProcessActor : ReceiveActor, IWithTimers
             _process = started.Process;
             Telemetry.ClaudeActorsTelemetry.ProcessStarted();
             StartIo(_process);
-            Context.Parent.Tell(new CliStarted(_process.Id));
+            _owner.Tell(new CliStarted(_process.Id));
             _log.Debug("claude CLI started, pid {0}", _process.Id);
             Become(Running);
         });
@@ -116,11 +120,11 @@ internal sealed class CliProcessActor : ReceiveActor, IWithTimers
             switch (output.Item)
             {
                 case CliOutput message:
-                    Context.Parent.Tell(message);
+                    _owner.Tell(message);
                     break;
                 case CliMalformedLine malformed:
                     _log.Warning("Skipped a stdout line of the claude CLI ({0}, {1} bytes).", malformed.Reason, malformed.Length);
-                    Context.Parent.Tell(malformed);
+                    _owner.Tell(malformed);
                     break;
             }
             if (_paused) _pendingAck = Sender;
@@ -163,6 +167,17 @@ internal sealed class CliProcessActor : ReceiveActor, IWithTimers
             // Broken pipe: the CLI is dying; its exit arrives next and is handled there.
             _log.Debug("Writing to the claude CLI's stdin failed: {0}", failed.Error.Message);
         });
+        Receive<AdoptCli>(adopt =>
+        {
+            _owner = adopt.Owner;
+            _log = Context.GetLogger().ForSession(adopt.SessionName, adopt.SessionId);
+            // The owner's end is the CLI's end, as a parent's would be: PostStop kills the process tree.
+            Context.Watch(adopt.Owner);
+        });
+        Receive<Terminated>(terminated =>
+        {
+            if (terminated.ActorRef.Equals(_owner)) Context.Stop(Self);
+        });
         Receive<ShutdownCli>(shutdown =>
         {
             if (_stopping) return;
@@ -201,7 +216,7 @@ internal sealed class CliProcessActor : ReceiveActor, IWithTimers
     /// <summary>The parent hears why first, then the actor stops (its Terminated follows the kill in PostStop).</summary>
     private void EndUnasked(CliEnded end)
     {
-        Context.Parent.Tell(end);
+        _owner.Tell(end);
         Context.Stop(Self);
     }
 

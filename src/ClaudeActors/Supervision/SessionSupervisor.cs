@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Event;
 using ClaudeActors.Logging;
+using ClaudeActors.Process;
 using ClaudeActors.Sessions;
 
 namespace ClaudeActors.Supervision;
@@ -18,10 +19,13 @@ internal sealed class SessionSupervisor : ReceiveActor
     // The last status each session published: counting needs no round trip to every session.
     private readonly Dictionary<string, SessionStatus> _statuses = new(StringComparer.Ordinal);
     private readonly Dictionary<IActorRef, List<(string Name, IActorRef ReplyTo)>> _terminating = new();
+    private IActorRef? _warmPool;
 
     public SessionSupervisor()
     {
         Receive<StartSession>(Start);
+        // The pool is a child: its CLIs, idle or taken, end with the supervisor.
+        Receive<StartWarmPool>(start => _warmPool ??= Context.ActorOf(WarmPool.Props(start.Profiles), WarmPool.ActorName));
         Receive<TerminateSession>(Terminate);
         Receive<GetSession>(get => Sender.Tell(new SessionLookup(get.Name, _sessions.GetValueOrDefault(get.Name))));
         // Collected off the supervisor's thread: a slow session delays the list, never a start or a stop.
@@ -91,7 +95,7 @@ internal sealed class SessionSupervisor : ReceiveActor
                 : new SessionStartRejected(new SessionFailure(FailureKind.SessionAlreadyExists, $"A session named '{name}' exists already.")));
             return;
         }
-        var session = Context.ActorOf(SessionActor.Props(name, start.Options with { Name = name }), ActorName(name));
+        var session = Context.ActorOf(SessionActor.Props(name, start.Options with { Name = name }, warmPool: _warmPool), ActorName(name));
         Context.Watch(session);
         _sessions[name] = session;
         Sender.Tell(new SessionStarted(name, session, false));
@@ -123,6 +127,9 @@ internal sealed class SessionSupervisor : ReceiveActor
             foreach (var (name, replyTo) in waiters) replyTo.Tell(new SessionTerminated(name));
         ReplyIfAllStopped();
     }
+
+    /// <summary>Keep CLIs warm for these profiles (<see cref="WarmPool"/>); a second one is ignored.</summary>
+    internal sealed record StartWarmPool(IReadOnlyList<WarmPoolProfile> Profiles);
 
     // Session names may hold characters an actor name cannot; the name itself stays the key.
     internal static string ActorName(string sessionName) => "session-" + Uri.EscapeDataString(sessionName);
