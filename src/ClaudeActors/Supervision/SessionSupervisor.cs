@@ -25,7 +25,11 @@ internal sealed class SessionSupervisor : ReceiveActor
     {
         Receive<StartSession>(Start);
         // The pool is a child: its CLIs, idle or taken, end with the supervisor.
-        Receive<StartWarmPool>(start => _warmPool ??= Context.ActorOf(WarmPool.Props(start.Profiles), WarmPool.ActorName));
+        Receive<StartWarmPool>(start =>
+        {
+            _warmPool ??= Context.ActorOf(WarmPool.Props(start.Profiles), WarmPool.ActorName);
+            if (!Sender.IsNobody()) Sender.Tell(_warmPool);
+        });
         Receive<TerminateSession>(Terminate);
         Receive<GetSession>(get => Sender.Tell(new SessionLookup(get.Name, _sessions.GetValueOrDefault(get.Name))));
         // Collected off the supervisor's thread: a slow session delays the list, never a start or a stop.
@@ -128,7 +132,7 @@ internal sealed class SessionSupervisor : ReceiveActor
         ReplyIfAllStopped();
     }
 
-    /// <summary>Keep CLIs warm for these profiles (<see cref="WarmPool"/>); a second one is ignored.</summary>
+    /// <summary>Keep CLIs warm for these profiles (<see cref="WarmPool"/>); a second one is ignored. Replies with the pool's ref.</summary>
     internal sealed record StartWarmPool(IReadOnlyList<WarmPoolProfile> Profiles);
 
     // Session names may hold characters an actor name cannot; the name itself stays the key.
