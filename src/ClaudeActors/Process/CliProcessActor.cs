@@ -45,8 +45,9 @@ internal sealed class CliProcessActor : ReceiveActor, IWithTimers
     // watches — Akka cannot re-parent an actor, so the pool stays the parent and the adopter becomes the owner.
     private IActorRef _owner;
 
-    public CliProcessActor(CliLaunchSpec spec, string sessionName, string? sessionId, int maxLineBytes)
+    public CliProcessActor(CliLaunchSpec spec, string sessionName, string? sessionId, int maxLineBytes, Task<System.Diagnostics.Process>? prestarted = null)
     {
+        _startTask = prestarted;
         _spec = spec;
         _log = Context.GetLogger().ForSession(sessionName, sessionId);
         _maxLineBytes = maxLineBytes;
@@ -61,8 +62,10 @@ internal sealed class CliProcessActor : ReceiveActor, IWithTimers
     /// <param name="sessionName">The owning session's name, for the log lines.</param>
     /// <param name="sessionId">The conversation id when known at start, for the log lines.</param>
     /// <param name="maxLineBytes">Longer stdout lines are dropped and reported.</param>
-    public static Props Props(CliLaunchSpec spec, string sessionName, string? sessionId, int maxLineBytes = DefaultMaxLineBytes) =>
-        Akka.Actor.Props.Create(() => new CliProcessActor(spec, sessionName, sessionId, maxLineBytes));
+    /// <param name="prestarted">A process already started with <paramref name="spec"/> (<see cref="CliPrestart"/>), to own instead of starting one.</param>
+    public static Props Props(CliLaunchSpec spec, string sessionName, string? sessionId, int maxLineBytes = DefaultMaxLineBytes,
+        Task<System.Diagnostics.Process>? prestarted = null) =>
+        Akka.Actor.Props.Create(() => new CliProcessActor(spec, sessionName, sessionId, maxLineBytes, prestarted));
 
     protected override void PreStart()
     {
@@ -72,7 +75,7 @@ internal sealed class CliProcessActor : ReceiveActor, IWithTimers
             return;
         }
         var self = Self;
-        _startTask = ProcessLauncher.StartAsync(_spec);
+        _startTask ??= ProcessLauncher.StartAsync(_spec);
         _startTask.ContinueWith(task =>
         {
             if (task.IsCompletedSuccessfully)

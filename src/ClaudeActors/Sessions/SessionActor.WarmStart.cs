@@ -12,6 +12,17 @@ internal sealed partial class SessionActor
     private static readonly TimeSpan WarmPoolAnswerTimeout = TimeSpan.FromSeconds(2);
     private bool _awaitingWarmCli;
 
+    /// <summary>Starts with the CLI a short-lived program started before its ActorSystem (<see cref="CliPrestart"/>), when there is one.</summary>
+    private bool TakePrestartedCli()
+    {
+        if (WarmPoolEligibility.Refusal(_options) is not null) return false;
+        if (CliPrestart.TryTake(LaunchProfileKey.Of(_memory.Effective, _cliPath!)) is not { } prestarted) return false;
+        _memory.SessionId = prestarted.SessionId;
+        _memory.Effective = _memory.Effective with { SessionId = prestarted.SessionId };
+        StartCli(resume: null, prestarted);
+        return true;
+    }
+
     private void AskWarmPool(IActorRef pool)
     {
         _awaitingWarmCli = true;

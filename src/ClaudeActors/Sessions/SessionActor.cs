@@ -126,6 +126,7 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
             return;
         }
         _memory.Begin(_options);
+        if (TakePrestartedCli()) return;
         if (_warmPool is not null && WarmPoolEligibility.Refusal(_options) is null) AskWarmPool(_warmPool);
         else StartCli(resume: null);
     }
@@ -203,15 +204,15 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
         if (Sender.Equals(_cli)) handle(message);
     });
 
-    private void StartCli(string? resume)
+    private void StartCli(string? resume, CliPrestart.Prestarted? prestarted = null)
     {
         _mcp.EndGeneration(); // a new CLI initializes its MCP servers again: it gets new ones
         _cliGeneration++;
         _cliPid = null;
         _serverInfo = null;
         var overrides = resume is not null ? new LaunchOverrides(Resume: resume) : null;
-        var spec = CliCommandBuilder.Build(_memory.Effective, _cliPath!, overrides);
-        _cli = Context.ActorOf(CliProcessActor.Props(spec, _name, _memory.SessionId), "cli-" + _cliGeneration);
+        var spec = prestarted?.Spec ?? CliCommandBuilder.Build(_memory.Effective, _cliPath!, overrides);
+        _cli = Context.ActorOf(CliProcessActor.Props(spec, _name, _memory.SessionId, prestarted: prestarted?.Process), "cli-" + _cliGeneration);
         Context.Watch(_cli);
         var initId = _controls.BeginInitialize();
         _cli.Tell(new SendFrame(OutboundFrames.ControlRequest(initId, _callbackRouter.InitializeRequest())));
