@@ -149,6 +149,26 @@ public sealed class WarmPoolTests(ITestOutputHelper output) : SessionTestKit(out
     }
 
     [Fact]
+    public async Task A_prestarted_cli_is_taken_by_the_next_fresh_session_of_its_profile_and_resume_never_takes_one()
+    {
+        Assert.False(ClaudeSession.Prestart(Sandbox.FakeCliOptions() with { Resume = SessionIds.New() }));
+        Assert.True(ClaudeSession.Prestart(Sandbox.FakeCliOptions()));
+        Assert.True(await ProcessTable.WaitUntilAsync(() => Sandbox.LiveProcesses().Count == 1, Patience));
+        var prestarted = Sandbox.LiveProcesses().Single();
+        var preassigned = SessionIdOnCommandLine(prestarted);
+
+        await using var session = await StartFakeAsync(o => o with { Name = "prestarted" });
+        var info = await session.GetInfoAsync();
+        Assert.Equal(prestarted, info.CliProcessId);
+        Assert.Equal(preassigned, info.SessionId);
+        Assert.Equal("Nice to meet you, Gus.", await session.FinalTextAsync("My name is Gus"));
+
+        // Taken once: the next session starts its own.
+        await using var second = await StartFakeAsync(o => o with { Name = "second" });
+        Assert.NotEqual(prestarted, (await second.GetInfoAsync()).CliProcessId);
+    }
+
+    [Fact]
     public async Task Warm_clis_idle_and_taken_are_gone_from_the_process_list_once_their_system_stops()
     {
         var system = ActorSystem.Create("warm-pool-shutdown", "akka.loglevel = WARNING");
