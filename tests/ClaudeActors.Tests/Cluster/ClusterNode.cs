@@ -37,10 +37,11 @@ internal sealed class ClusterNode : IAsyncDisposable
     /// <summary>Starts a node; joins <paramref name="seed"/> (or forms a cluster of one) and waits until it is Up.</summary>
     public static async Task<ClusterNode> StartAsync(CliSandbox sandbox, string journalFile, string cliPath, ClusterNode? seed = null,
         ClaudeClusterOptions? cluster = null, string? workingDirectory = null, string? postgres = null, string? seedAddress = null,
-        string systemName = "claude-cluster-test", bool partitionable = false)
+        string systemName = "claude-cluster-test", bool partitionable = false, int warmPool = 0)
     {
         var sessions = new ClaudeSessionsOptions
         {
+            WarmPool = warmPool,
             Defaults = new() { CliPath = cliPath, Environment = sandbox.Environment, WorkingDirectory = workingDirectory ?? sandbox.WorkDir },
         };
         seedAddress ??= seed?.Address;
