@@ -35,6 +35,9 @@ internal static class CliPrestart
         return true;
     }
 
+    /// <summary>True when some CLI waits for its session (a cheap test before computing a launch key).</summary>
+    public static bool AnyWaiting => Waiting.Values.Any(q => !q.IsEmpty);
+
     /// <summary>A prestarted CLI of that launch profile, now the caller's to own, or null.</summary>
     public static Prestarted? TryTake(LaunchProfileKey key)
     {

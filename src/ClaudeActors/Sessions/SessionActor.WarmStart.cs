@@ -15,7 +15,7 @@ internal sealed partial class SessionActor
     /// <summary>Starts with the CLI a short-lived program started before its ActorSystem (<see cref="CliPrestart"/>), when there is one.</summary>
     private bool TakePrestartedCli()
     {
-        if (WarmPoolEligibility.Refusal(_options) is not null) return false;
+        if (!CliPrestart.AnyWaiting || WarmPoolEligibility.Refusal(_options) is not null) return false;
         if (CliPrestart.TryTake(LaunchProfileKey.Of(_memory.Effective, _cliPath!)) is not { } prestarted) return false;
         _memory.SessionId = prestarted.SessionId;
         _memory.Effective = _memory.Effective with { SessionId = prestarted.SessionId };
