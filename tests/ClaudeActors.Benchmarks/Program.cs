@@ -1,5 +1,5 @@
 // A plain benchmark harness (not part of the test run). Usage:
-//   dotnet run -c Release --project tests/ClaudeActors.Benchmarks -- [all|turn|start|parse|cluster] [--iterations N]
+//   dotnet run -c Release --project tests/ClaudeActors.Benchmarks -- [all|turn|start|parse|cluster|trace] [--iterations N]
 //     cluster options: [--sessions N] [--seconds S] [--passivated K] [--create-seconds S] [--create-parallelism P] [--script-cli]
 //                      [--live K] [--loss-runs R] [--only throughput|passivated|live|loss]
 //     (the memory benchmarks run in a child process of their own, started with --child, for a clean managed heap)
@@ -20,7 +20,7 @@ for (var i = 0; i < args.Length; i++)
 {
     switch (args[i])
     {
-        case "all" or "turn" or "start" or "parse" or "cluster":
+        case "all" or "turn" or "start" or "parse" or "cluster" or "trace":
             command = args[i];
             break;
         case "--iterations" or "-n" when i + 1 < args.Length && int.TryParse(args[i + 1], out var n) && n > 0:
@@ -66,7 +66,7 @@ for (var i = 0; i < args.Length; i++)
             child = true;
             break;
         default:
-            Console.Error.WriteLine("usage: ClaudeActors.Benchmarks [all|turn|start|parse|cluster] [--iterations N] " +
+            Console.Error.WriteLine("usage: ClaudeActors.Benchmarks [all|turn|start|parse|cluster|trace] [--iterations N] " +
                                     "[--sessions N] [--seconds S] [--passivated K] [--create-seconds S] [--create-parallelism P] [--script-cli] [--live K] [--loss-runs R] " +
                                     "[--only throughput|passivated|live|loss]");
             return 2;
@@ -94,7 +94,7 @@ try
     if (command is "all" or "parse")
         rows.AddRange(ParseBenchmark.Run(cts.Token));
 
-    if (command is "all" or "turn" or "start")
+    if (command is "all" or "turn" or "start" or "trace")
     {
         if (!File.Exists(BenchPaths.RealCli))
         {
@@ -111,6 +111,8 @@ try
                 rows.AddRange(await SessionBenchmarks.TurnAsync(system, api, iterations ?? 30, cts.Token));
             if (command is "all" or "start")
                 rows.AddRange(await SessionBenchmarks.StartAsync(system, api, iterations ?? 10, cts.Token));
+            if (command is "all" or "trace")
+                rows.AddRange(await TurnTraceBenchmark.RunAsync(system, api, iterations ?? 30, cts.Token));
         }
         finally
         {

@@ -14,9 +14,14 @@ internal sealed class QueryReceiver : ReceiveActor
     public QueryReceiver(ChannelWriter<object> writer, IActorRef? session)
     {
         if (session is not null) Context.Watch(session); // a local session; a sharded one is reached through its region
-        Receive<QueryMessage>(m => writer.TryWrite(m));
+        Receive<QueryMessage>(m =>
+        {
+            if (Telemetry.TurnTrace.Enabled) Telemetry.TurnTrace.Mark("receiver:" + m.Message.Type);
+            writer.TryWrite(m);
+        });
         Receive<QueryCompleted>(m =>
         {
+            Telemetry.TurnTrace.Mark("receiver:completed");
             writer.TryWrite(m);
             writer.TryComplete();
             Context.Stop(Self);

@@ -107,6 +107,7 @@ internal sealed class CliProcessActor : ReceiveActor, IWithTimers
     {
         Receive<SendFrame>(frame =>
         {
+            Telemetry.TurnTrace.Mark("cli.frame");
             if (!_stdin.Writer.TryWrite(frame.Frame))
                 _log.Warning("Dropped a frame for the claude CLI: its stdin is closed.");
         });
@@ -116,6 +117,7 @@ internal sealed class CliProcessActor : ReceiveActor, IWithTimers
             switch (output.Item)
             {
                 case CliOutput message:
+                    if (Telemetry.TurnTrace.Enabled) Telemetry.TurnTrace.Mark("cli.line:" + message.Message.Type);
                     Context.Parent.Tell(message);
                     break;
                 case CliMalformedLine malformed:
@@ -218,6 +220,7 @@ internal sealed class CliProcessActor : ReceiveActor, IWithTimers
                 async stream =>
                 {
                     var read = await stream.ReadAsync(readBuffer.AsMemory()).ConfigureAwait(false);
+                    Telemetry.TurnTrace.Mark("stdout.read");
                     return read == 0 ? Option<ByteString>.None : Option<ByteString>.Create(ByteString.CopyFrom(readBuffer, 0, read));
                 },
                 _ => Task.FromResult(Akka.Done.Instance))
@@ -249,6 +252,7 @@ internal sealed class CliProcessActor : ReceiveActor, IWithTimers
         if (line.IsOversized)
             return new FramedOutput(new CliMalformedLine("line longer than the limit, dropped", line.OversizedLength, "", Oversized: true));
         var parsed = MessageParser.Parse(line.Bytes);
+        if (Telemetry.TurnTrace.Enabled) Telemetry.TurnTrace.Mark("parsed:" + parsed.Message?.Type);
         if (parsed.IsSuccess) return new FramedOutput(new CliOutput(parsed.Message!));
         var preview = Redaction.Redact(Encoding.UTF8.GetString(line.Bytes!, 0, Math.Min(line.Bytes!.Length, 1024)), secrets);
         if (preview.Length > 120) preview = preview[..120];
@@ -263,6 +267,7 @@ internal sealed class CliProcessActor : ReceiveActor, IWithTimers
             {
                 await stdin.WriteAsync(frame, ct).ConfigureAwait(false);
                 await stdin.FlushAsync(ct).ConfigureAwait(false);
+                Telemetry.TurnTrace.Mark("stdin.flushed");
             }
         }
         catch (OperationCanceledException)
