@@ -40,6 +40,19 @@ internal sealed class QueryReceiver : ReceiveActor
         });
     }
 
+    // One receiver per facade query, so it is built by a producer: Props.Create(() => new ...) would evaluate its
+    // expression and activate the actor by reflection on every query (~0.15 ms of the turn's host time, traced).
     public static Props Props(ChannelWriter<object> writer, IActorRef? session) =>
-        Akka.Actor.Props.Create(() => new QueryReceiver(writer, session)).WithDeploy(Deploy.Local);
+        Akka.Actor.Props.CreateBy(new Producer(writer, session)).WithDeploy(Deploy.Local);
+
+    private sealed class Producer(ChannelWriter<object> writer, IActorRef? session) : IIndirectActorProducer
+    {
+        public Type ActorType => typeof(QueryReceiver);
+
+        public ActorBase Produce() => new QueryReceiver(writer, session);
+
+        public void Release(ActorBase actor)
+        {
+        }
+    }
 }

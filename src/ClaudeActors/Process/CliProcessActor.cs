@@ -2,18 +2,14 @@ using System.Text;
 using System.Threading.Channels;
 using Akka.Actor;
 using Akka.Event;
-using Akka.IO;
-using Akka.Streams;
-using Akka.Streams.Dsl;
-using Akka.Util;
 using ClaudeActors.Logging;
 using ClaudeActors.Protocol;
 
 namespace ClaudeActors.Process;
 
 /// <summary>
-/// Owns one <c>claude</c> child process. stdout is framed into lines and parsed by an Akka.Streams pipeline
-/// that delivers to this actor with acknowledgements (so pausing is real backpressure); stderr is drained into a
+/// Owns one <c>claude</c> child process. stdout is framed into lines and parsed by one read loop
+/// (<see cref="StdoutPump"/>) that stops reading while paused (real backpressure); stderr is drained into a
 /// bounded tail; stdin is written by one writer loop. Every parsed line goes to the parent. When the process
 /// exits without having been asked to, or cannot start, the actor tells its parent <see cref="CliExited"/> or
 /// <see cref="CliStartFailed"/> and stops; whatever happens, PostStop kills the process group and tree.
@@ -31,8 +27,7 @@ internal sealed class CliProcessActor : ReceiveActor, IWithTimers
     private readonly string[] _secrets;
 
     private System.Diagnostics.Process? _process;
-    private UniqueKillSwitch? _stdoutKillSwitch;
-    private IActorRef? _pendingAck;
+    private StdoutPump? _stdoutPump;
     private bool _paused;
     private bool _stdoutDone;
     private int? _exitCode;
@@ -111,7 +106,6 @@ internal sealed class CliProcessActor : ReceiveActor, IWithTimers
             if (!_stdin.Writer.TryWrite(frame.Frame))
                 _log.Warning("Dropped a frame for the claude CLI: its stdin is closed.");
         });
-        Receive<StreamInit>(_ => Sender.Tell(StreamAck.Instance));
         Receive<FramedOutput>(output =>
         {
             switch (output.Item)
@@ -125,18 +119,8 @@ internal sealed class CliProcessActor : ReceiveActor, IWithTimers
                     Context.Parent.Tell(malformed);
                     break;
             }
-            if (_paused) _pendingAck = Sender;
-            else Sender.Tell(StreamAck.Instance);
         });
-        Receive<PauseCliOutput>(pause =>
-        {
-            _paused = pause.Paused;
-            if (!_paused && _pendingAck is { } ack)
-            {
-                _pendingAck = null;
-                ack.Tell(StreamAck.Instance);
-            }
-        });
+        Receive<PauseCliOutput>(pause => SetPaused(pause.Paused));
         Receive<StdoutCompleted>(completed =>
         {
             if (completed.Error is not null) _log.Warning("Reading the claude CLI's stdout failed: {0}", completed.Error.Message);
@@ -207,31 +191,23 @@ internal sealed class CliProcessActor : ReceiveActor, IWithTimers
         Context.Stop(Self);
     }
 
+    private void SetPaused(bool paused)
+    {
+        _paused = paused;
+        if (paused) _stdoutPump?.Pause();
+        else _stdoutPump?.Resume();
+    }
+
     private void StartIo(System.Diagnostics.Process process)
     {
         var self = Self;
-        var stdout = process.StandardOutput.BaseStream;
-        var maxLine = _maxLineBytes;
-        // 16 KB: a pipe read returns what is there (a 64 KB pipe at most); a bigger buffer would only cost each live session.
-        var readBuffer = new byte[16 * 1024];
         var secrets = _secrets;
-        var (killSwitch, _) = Source.UnfoldResourceAsync<ByteString, Stream>(
-                () => Task.FromResult(stdout),
-                async stream =>
-                {
-                    var read = await stream.ReadAsync(readBuffer.AsMemory()).ConfigureAwait(false);
-                    Telemetry.TurnTrace.Mark("stdout.read");
-                    return read == 0 ? Option<ByteString>.None : Option<ByteString>.Create(ByteString.CopyFrom(readBuffer, 0, read));
-                },
-                _ => Task.FromResult(Akka.Done.Instance))
-            .ViaMaterialized(KillSwitches.Single<ByteString>(), Keep.Right)
-            .Via(new LineFraming(maxLine))
-            .Select(line => ToOutput(line, secrets))
-            .ToMaterialized(
-                Sink.ActorRefWithAck<FramedOutput>(self, StreamInit.Instance, StreamAck.Instance, new StdoutCompleted(null), ex => new StdoutCompleted(ex)),
-                Keep.Both)
-            .Run(Context.Materializer());
-        _stdoutKillSwitch = killSwitch;
+        var pump = new StdoutPump(process.StandardOutput.BaseStream, _maxLineBytes,
+            line => new FramedOutput(ToOutput(line, secrets)), output => self.Tell(output));
+        _stdoutPump = pump;
+        if (_paused) pump.Pause(); // asked before the process was there
+        var io = _io.Token;
+        _ = Task.Run(async () => self.Tell(new StdoutCompleted(await pump.RunAsync(io).ConfigureAwait(false))), io);
 
         var log = _log;
         _ = _stderr.DrainAsync(process.StandardError, line =>
@@ -247,16 +223,16 @@ internal sealed class CliProcessActor : ReceiveActor, IWithTimers
     }
 
     // A line that is not a protocol message is quoted in error reports: secrets are masked before it leaves here.
-    private static FramedOutput ToOutput(FramedLine line, string[] secrets)
+    private static object ToOutput(FramedLine line, string[] secrets)
     {
         if (line.IsOversized)
-            return new FramedOutput(new CliMalformedLine("line longer than the limit, dropped", line.OversizedLength, "", Oversized: true));
+            return new CliMalformedLine("line longer than the limit, dropped", line.OversizedLength, "", Oversized: true);
         var parsed = MessageParser.Parse(line.Bytes);
         if (Telemetry.TurnTrace.Enabled) Telemetry.TurnTrace.Mark("parsed:" + parsed.Message?.Type);
-        if (parsed.IsSuccess) return new FramedOutput(new CliOutput(parsed.Message!));
+        if (parsed.IsSuccess) return new CliOutput(parsed.Message!);
         var preview = Redaction.Redact(Encoding.UTF8.GetString(line.Bytes!, 0, Math.Min(line.Bytes!.Length, 1024)), secrets);
         if (preview.Length > 120) preview = preview[..120];
-        return new FramedOutput(new CliMalformedLine(parsed.Error ?? "unparseable", line.Bytes!.Length, preview));
+        return new CliMalformedLine(parsed.Error ?? "unparseable", line.Bytes!.Length, preview);
     }
 
     private async Task WriteStdinAsync(Stream stdin, IActorRef self, CancellationToken ct)
@@ -306,8 +282,7 @@ internal sealed class CliProcessActor : ReceiveActor, IWithTimers
         Volatile.Write(ref _dead, true);
         if (_process is null && _startTask is { IsCompletedSuccessfully: true } started) ProcessLauncher.KillTree(started.Result);
         _stdin.Writer.TryComplete();
-        _io.Cancel();
-        _stdoutKillSwitch?.Shutdown();
+        _io.Cancel(); // a paused or reading stdout loop ends with it
         if (_process is { } process)
         {
             ProcessLauncher.KillTree(process);
@@ -324,16 +299,6 @@ internal sealed class CliProcessActor : ReceiveActor, IWithTimers
     private sealed record StdinFailed(Exception Error);
     private sealed record ShutdownEscalation(int Step);
     private sealed record FramedOutput(object Item);
-
-    private sealed class StreamInit
-    {
-        public static readonly StreamInit Instance = new();
-    }
-
-    private sealed class StreamAck
-    {
-        public static readonly StreamAck Instance = new();
-    }
 
     private sealed class ExitWaitElapsed
     {
