@@ -1,5 +1,5 @@
 // A plain benchmark harness (not part of the test run). Usage:
-//   dotnet run -c Release --project tests/ClaudeActors.Benchmarks -- [all|turn|start|parse|cluster|trace] [--iterations N]
+//   dotnet run -c Release --project tests/ClaudeActors.Benchmarks -- [all|turn|start|parse|cluster|trace] [--iterations N] [--fake-cli]
 //     cluster options: [--sessions N] [--seconds S] [--passivated K] [--create-seconds S] [--create-parallelism P] [--script-cli]
 //                      [--live K] [--loss-runs R] [--only throughput|passivated|live|loss]
 //     (the memory benchmarks run in a child process of their own, started with --child, for a clean managed heap)
@@ -62,13 +62,16 @@ for (var i = 0; i < args.Length; i++)
             only = args[i + 1];
             i++;
             break;
+        case "--fake-cli":
+            BenchPaths.SessionCli = BenchPaths.FakeCli;
+            break;
         case "--child":
             child = true;
             break;
         default:
             Console.Error.WriteLine("usage: ClaudeActors.Benchmarks [all|turn|start|parse|cluster|trace] [--iterations N] " +
                                     "[--sessions N] [--seconds S] [--passivated K] [--create-seconds S] [--create-parallelism P] [--script-cli] [--live K] [--loss-runs R] " +
-                                    "[--only throughput|passivated|live|loss]");
+                                    "[--only throughput|passivated|live|loss] [--fake-cli]");
             return 2;
     }
 }
@@ -96,14 +99,14 @@ try
 
     if (command is "all" or "turn" or "start" or "trace")
     {
-        if (!File.Exists(BenchPaths.RealCli))
+        if (!File.Exists(BenchPaths.SessionCli))
         {
-            Console.Error.WriteLine("The claude CLI is missing: " + BenchPaths.RealCli + " (build src/ClaudeActors once: it runs npm ci).");
+            Console.Error.WriteLine("The CLI is missing: " + BenchPaths.SessionCli + " (build src/ClaudeActors once: it runs npm ci; the fake one: build tests/ClaudeActors.FakeCli).");
             return 3;
         }
         await using var api = await FakeMessagesApi.StartAsync(cts.Token);
         cliVersion = await CliVersionAsync(api, cts.Token);
-        Console.WriteLine($"CLI {BenchPaths.RealCli}: {cliVersion}; fake API {api.BaseUrl}");
+        Console.WriteLine($"CLI {BenchPaths.SessionCli}: {cliVersion}; fake API {api.BaseUrl}");
         var system = ActorSystem.Create("bench", "akka.loglevel = WARNING\nakka.stdout-loglevel = WARNING");
         try
         {
@@ -158,7 +161,7 @@ return 0;
 static async Task<string> CliVersionAsync(FakeMessagesApi api, CancellationToken ct)
 {
     await using var sandbox = new BenchSandbox(api.BaseUrl);
-    var info = new ProcessStartInfo(BenchPaths.RealCli, "--version")
+    var info = new ProcessStartInfo(BenchPaths.SessionCli, "--version")
     {
         RedirectStandardOutput = true,
         RedirectStandardError = true,

@@ -1,5 +1,4 @@
 using System.Text;
-using System.Threading.Channels;
 using Akka.Actor;
 using Akka.Event;
 using ClaudeActors.Logging;
@@ -10,7 +9,7 @@ namespace ClaudeActors.Process;
 /// <summary>
 /// Owns one <c>claude</c> child process. stdout is framed into lines and parsed by one read loop
 /// (<see cref="StdoutPump"/>) that stops reading while paused (real backpressure); stderr is drained into a
-/// bounded tail; stdin is written by one writer loop. Every parsed line goes to the parent. When the process
+/// bounded tail; stdin is written from the actor's thread (<see cref="StdinWriter"/>). Every parsed line goes to the parent. When the process
 /// exits without having been asked to, or cannot start, the actor tells its parent <see cref="CliExited"/> or
 /// <see cref="CliStartFailed"/> and stops; whatever happens, PostStop kills the process group and tree.
 /// </summary>
@@ -22,7 +21,7 @@ internal sealed class CliProcessActor : ReceiveActor, IWithTimers
     private readonly int _maxLineBytes;
     private readonly ILoggingAdapter _log;
     private readonly StderrTail _stderr;
-    private readonly Channel<byte[]> _stdin = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly StdinWriter _stdin;
     private readonly CancellationTokenSource _io = new();
     private readonly string[] _secrets;
 
@@ -45,6 +44,8 @@ internal sealed class CliProcessActor : ReceiveActor, IWithTimers
         _secrets = spec.SecretValues.Concat(Redaction.AmbientSecrets()).Distinct().ToArray();
         var secrets = _secrets;
         _stderr = new StderrTail(text => Redaction.Redact(text, secrets));
+        var self = Self;
+        _stdin = new StdinWriter(done => self.Tell(done));
         Starting();
     }
 
@@ -89,7 +90,7 @@ internal sealed class CliProcessActor : ReceiveActor, IWithTimers
         });
         Receive<ProcessStartFailedInternal>(failed =>
             EndUnasked(new CliStartFailed($"Could not start the claude CLI at '{_spec.FileName}': {failed.Error.Message}")));
-        Receive<SendFrame>(frame => _stdin.Writer.TryWrite(frame.Frame));
+        Receive<SendFrame>(frame => _stdin.Write(frame.Frame, out _)); // queued until the process is there
         Receive<ShutdownCli>(_ =>
         {
             _stopping = true;
@@ -103,8 +104,10 @@ internal sealed class CliProcessActor : ReceiveActor, IWithTimers
         Receive<SendFrame>(frame =>
         {
             Telemetry.TurnTrace.Mark("cli.frame");
-            if (!_stdin.Writer.TryWrite(frame.Frame))
+            if (!_stdin.Write(frame.Frame, out var error))
                 _log.Warning("Dropped a frame for the claude CLI: its stdin is closed.");
+            else Telemetry.TurnTrace.Mark("stdin.flushed");
+            if (error is not null) StdinBroke(error);
         });
         Receive<FramedOutput>(output =>
         {
@@ -144,16 +147,15 @@ internal sealed class CliProcessActor : ReceiveActor, IWithTimers
             _exited = true;
             TryFinish();
         });
-        Receive<StdinFailed>(failed =>
+        Receive<StdinWriter.WriteDone>(done =>
         {
-            // Broken pipe: the CLI is dying; its exit arrives next and is handled there.
-            _log.Debug("Writing to the claude CLI's stdin failed: {0}", failed.Error.Message);
+            if (_stdin.OnWriteDone(done) is { } error) StdinBroke(error);
         });
         Receive<ShutdownCli>(shutdown =>
         {
             if (_stopping) return;
             _stopping = true;
-            _stdin.Writer.TryComplete();
+            _stdin.Close();
             Timers.StartSingleTimer("shutdown", new ShutdownEscalation(1), shutdown.Grace);
         });
         Receive<ShutdownEscalation>(step =>
@@ -215,7 +217,7 @@ internal sealed class CliProcessActor : ReceiveActor, IWithTimers
             if (log.IsDebugEnabled) log.Debug("claude stderr: {0}", line);
         }, _io.Token);
 
-        _ = WriteStdinAsync(process.StandardInput.BaseStream, self, _io.Token);
+        if (_stdin.Attach(process.StandardInput.BaseStream) is { } stdinError) StdinBroke(stdinError);
 
         process.WaitForExitAsync().ContinueWith(
             _ => self.Tell(new ProcessExitedInternal(SafeExitCode(process))),
@@ -235,35 +237,9 @@ internal sealed class CliProcessActor : ReceiveActor, IWithTimers
         return new CliMalformedLine(parsed.Error ?? "unparseable", line.Bytes!.Length, preview);
     }
 
-    private async Task WriteStdinAsync(Stream stdin, IActorRef self, CancellationToken ct)
-    {
-        try
-        {
-            await foreach (var frame in _stdin.Reader.ReadAllAsync(ct).ConfigureAwait(false))
-            {
-                await stdin.WriteAsync(frame, ct).ConfigureAwait(false);
-                await stdin.FlushAsync(ct).ConfigureAwait(false);
-                Telemetry.TurnTrace.Mark("stdin.flushed");
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            return;
-        }
-        catch (Exception ex) when (ex is IOException or ObjectDisposedException)
-        {
-            self.Tell(new StdinFailed(ex));
-            return;
-        }
-        try
-        {
-            stdin.Close(); // The channel completed: the session asked for a graceful stop.
-        }
-        catch (IOException)
-        {
-            // Already broken.
-        }
-    }
+    // Broken pipe: the CLI is dying; its exit arrives next and is handled there.
+    private void StdinBroke(Exception error) =>
+        _log.Debug("Writing to the claude CLI's stdin failed: {0}", error.Message);
 
     private static int? SafeExitCode(System.Diagnostics.Process process)
     {
@@ -281,7 +257,6 @@ internal sealed class CliProcessActor : ReceiveActor, IWithTimers
     {
         Volatile.Write(ref _dead, true);
         if (_process is null && _startTask is { IsCompletedSuccessfully: true } started) ProcessLauncher.KillTree(started.Result);
-        _stdin.Writer.TryComplete();
         _io.Cancel(); // a paused or reading stdout loop ends with it
         if (_process is { } process)
         {
@@ -296,7 +271,6 @@ internal sealed class CliProcessActor : ReceiveActor, IWithTimers
     private sealed record ProcessStartFailedInternal(Exception Error);
     private sealed record ProcessExitedInternal(int? ExitCode);
     private sealed record StdoutCompleted(Exception? Error);
-    private sealed record StdinFailed(Exception Error);
     private sealed record ShutdownEscalation(int Step);
     private sealed record FramedOutput(object Item);
 
