@@ -1,5 +1,5 @@
 // A plain benchmark harness (not part of the test run). Usage:
-//   dotnet run -c Release --project tests/ClaudeActors.Benchmarks -- [all|turn|start|parse|cluster|coldstart|api] [--iterations N]
+//   dotnet run -c Release --project tests/ClaudeActors.Benchmarks -- [all|turn|start|parse|cluster|trace|coldstart|api] [--iterations N] [--fake-cli]
 //     coldstart: build tests/ClaudeActors.ColdStart in the same configuration first; api: only the fake API, its URL on stdout
 //     cluster options: [--sessions N] [--seconds S] [--passivated K] [--create-seconds S] [--create-parallelism P] [--script-cli]
 //                      [--live K] [--loss-runs R] [--only throughput|passivated|live|loss]
@@ -21,7 +21,7 @@ for (var i = 0; i < args.Length; i++)
 {
     switch (args[i])
     {
-        case "all" or "turn" or "start" or "parse" or "cluster" or "coldstart" or "api":
+        case "all" or "turn" or "start" or "parse" or "cluster" or "trace" or "coldstart" or "api":
             command = args[i];
             break;
         case "--iterations" or "-n" when i + 1 < args.Length && int.TryParse(args[i + 1], out var n) && n > 0:
@@ -63,13 +63,16 @@ for (var i = 0; i < args.Length; i++)
             only = args[i + 1];
             i++;
             break;
+        case "--fake-cli":
+            BenchPaths.SessionCli = BenchPaths.FakeCli;
+            break;
         case "--child":
             child = true;
             break;
         default:
-            Console.Error.WriteLine("usage: ClaudeActors.Benchmarks [all|turn|start|parse|cluster|coldstart|api] [--iterations N] " +
+            Console.Error.WriteLine("usage: ClaudeActors.Benchmarks [all|turn|start|parse|cluster|trace|coldstart|api] [--iterations N] " +
                                     "[--sessions N] [--seconds S] [--passivated K] [--create-seconds S] [--create-parallelism P] [--script-cli] [--live K] [--loss-runs R] " +
-                                    "[--only throughput|passivated|live|loss]");
+                                    "[--only throughput|passivated|live|loss] [--fake-cli]");
             return 2;
     }
 }
@@ -95,16 +98,16 @@ try
     if (command is "all" or "parse")
         rows.AddRange(ParseBenchmark.Run(cts.Token));
 
-    if (command is "all" or "turn" or "start")
+    if (command is "all" or "turn" or "start" or "trace")
     {
-        if (!File.Exists(BenchPaths.RealCli))
+        if (!File.Exists(BenchPaths.SessionCli))
         {
-            Console.Error.WriteLine("The claude CLI is missing: " + BenchPaths.RealCli + " (build src/ClaudeActors once: it runs npm ci).");
+            Console.Error.WriteLine("The CLI is missing: " + BenchPaths.SessionCli + " (build src/ClaudeActors once: it runs npm ci; the fake one: build tests/ClaudeActors.FakeCli).");
             return 3;
         }
         await using var api = await FakeMessagesApi.StartAsync(cts.Token);
         cliVersion = await CliVersionAsync(api, cts.Token);
-        Console.WriteLine($"CLI {BenchPaths.RealCli}: {cliVersion}; fake API {api.BaseUrl}");
+        Console.WriteLine($"CLI {BenchPaths.SessionCli}: {cliVersion}; fake API {api.BaseUrl}");
         var system = ActorSystem.Create("bench", "akka.loglevel = WARNING\nakka.stdout-loglevel = WARNING");
         try
         {
@@ -112,6 +115,8 @@ try
                 rows.AddRange(await SessionBenchmarks.TurnAsync(system, api, iterations ?? 30, cts.Token));
             if (command is "all" or "start")
                 rows.AddRange(await SessionBenchmarks.StartAsync(system, api, iterations ?? 10, cts.Token));
+            if (command is "all" or "trace")
+                rows.AddRange(await TurnTraceBenchmark.RunAsync(system, api, iterations ?? 30, cts.Token));
         }
         finally
         {
@@ -172,7 +177,7 @@ return 0;
 static async Task<string> CliVersionAsync(FakeMessagesApi api, CancellationToken ct)
 {
     await using var sandbox = new BenchSandbox(api.BaseUrl);
-    var info = new ProcessStartInfo(BenchPaths.RealCli, "--version")
+    var info = new ProcessStartInfo(BenchPaths.SessionCli, "--version")
     {
         RedirectStandardOutput = true,
         RedirectStandardError = true,

@@ -37,7 +37,7 @@ internal sealed class RawCli : IAsyncDisposable
     /// <summary>Starts the CLI and returns once its answer to the initialize control_request has arrived.</summary>
     public static async Task<RawCli> StartAsync(BenchSandbox sandbox, CancellationToken ct)
     {
-        var info = new ProcessStartInfo(BenchPaths.RealCli)
+        var info = new ProcessStartInfo(BenchPaths.SessionCli)
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,

@@ -11,6 +11,12 @@ internal static class BenchPaths
 
     public static string RealCli => Path.Combine(RepoRoot, "tools", "claude-cli", "node_modules", ".bin", "claude");
 
+    /// <summary>
+    /// The CLI of the turn, start and trace benchmarks: the real one, or with <c>--fake-cli</c> the fake one, whose
+    /// turn takes a few milliseconds instead of tens, so a paired difference of a fraction of a millisecond shows.
+    /// </summary>
+    public static string SessionCli { get; set; } = RealCli;
+
     public static string Fixtures => Path.Combine(RepoRoot, "tests", "ClaudeActors.Tests", "Fixtures");
 
     /// <summary>
@@ -67,7 +73,7 @@ internal sealed class BenchSandbox : IAsyncDisposable
 
     public SessionOptions SessionOptions() => new()
     {
-        CliPath = BenchPaths.RealCli,
+        CliPath = BenchPaths.SessionCli,
         WorkingDirectory = WorkDir,
         Environment = Environment,
     };

@@ -100,7 +100,7 @@ internal static class SessionBenchmarks
         [
             new("turn: ClaudeSession.FinalTextAsync", $"median {host.Median:F1} ms, p90 {host.P90:F1} ms (n={host.Count})", load),
             new("turn: raw pipe", $"median {rawStats.Median:F1} ms, p90 {rawStats.P90:F1} ms (n={rawStats.Count})", load),
-            new("turn: host overhead", $"{host.Median - rawStats.Median:+0.0;-0.0} ms (median of pairs {diff.Median:+0.0;-0.0} ms)", load),
+            new("turn: host overhead", $"{Signed(host.Median - rawStats.Median)} ms (median of pairs {Signed(diff.Median)} ms)", load),
         ];
     }
 
@@ -198,7 +198,7 @@ internal static class SessionBenchmarks
         [
             new("start: ClaudeSession.StartAsync -> Ready", $"median {host.Median:F1} ms, p90 {host.P90:F1} ms (n={host.Count})", load),
             new("start: raw spawn -> initialize response", $"median {rawStats.Median:F1} ms, p90 {rawStats.P90:F1} ms (n={rawStats.Count})", load),
-            new("start: host overhead", $"{host.Median - rawStats.Median:+0.0;-0.0} ms (median of pairs {diff.Median:+0.0;-0.0} ms)", load),
+            new("start: host overhead", $"{Signed(host.Median - rawStats.Median)} ms (median of pairs {Signed(diff.Median)} ms)", load),
             new("start: ClaudeSession.StartAsync -> Ready, warm pool (goal <= 50 ms)", $"median {pooled.Median:F1} ms, p90 {pooled.P90:F1} ms (n={pooled.Count})", load),
         ];
     }
@@ -215,5 +215,12 @@ internal static class SessionBenchmarks
         {
             throw new TimeoutException($"No answer within {timeout.TotalSeconds:F0} s.");
         }
+    }
+
+    // "+1.2" / "-0.9" / "+0.0": a value that rounds to zero gets no minus sign.
+    private static string Signed(double ms)
+    {
+        var rounded = Math.Round(ms, 1);
+        return (rounded >= 0 ? "+" : "") + (rounded == 0 ? 0 : rounded).ToString("0.0", System.Globalization.CultureInfo.InvariantCulture);
     }
 }

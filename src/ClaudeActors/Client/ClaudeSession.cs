@@ -165,6 +165,7 @@ public sealed class ClaudeSession : IAsyncDisposable
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(guard);
         Send(query, receiver);
+        Telemetry.TurnTrace.Mark("caller.sent");
         try
         {
             while (true)
@@ -174,6 +175,7 @@ public sealed class ClaudeSession : IAsyncDisposable
                 {
                     if (!await channel.Reader.WaitToReadAsync(deadline.Token).ConfigureAwait(false)) break;
                     item = await channel.Reader.ReadAsync(deadline.Token).ConfigureAwait(false);
+                    Telemetry.TurnTrace.Mark("caller.read");
                 }
                 catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
                 {

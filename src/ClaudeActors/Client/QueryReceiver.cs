@@ -14,9 +14,14 @@ internal sealed class QueryReceiver : ReceiveActor
     public QueryReceiver(ChannelWriter<object> writer, IActorRef? session)
     {
         if (session is not null) Context.Watch(session); // a local session; a sharded one is reached through its region
-        Receive<QueryMessage>(m => writer.TryWrite(m));
+        Receive<QueryMessage>(m =>
+        {
+            if (Telemetry.TurnTrace.Enabled) Telemetry.TurnTrace.Mark("receiver:" + m.Message.Type);
+            writer.TryWrite(m);
+        });
         Receive<QueryCompleted>(m =>
         {
+            Telemetry.TurnTrace.Mark("receiver:completed");
             writer.TryWrite(m);
             writer.TryComplete();
             Context.Stop(Self);
@@ -35,6 +40,19 @@ internal sealed class QueryReceiver : ReceiveActor
         });
     }
 
+    // One receiver per facade query, so it is built by a producer: Props.Create(() => new ...) would evaluate its
+    // expression and activate the actor by reflection on every query (~0.15 ms of the turn's host time, traced).
     public static Props Props(ChannelWriter<object> writer, IActorRef? session) =>
-        Akka.Actor.Props.Create(() => new QueryReceiver(writer, session)).WithDeploy(Deploy.Local);
+        Akka.Actor.Props.CreateBy(new Producer(writer, session)).WithDeploy(Deploy.Local);
+
+    private sealed class Producer(ChannelWriter<object> writer, IActorRef? session) : IIndirectActorProducer
+    {
+        public Type ActorType => typeof(QueryReceiver);
+
+        public ActorBase Produce() => new QueryReceiver(writer, session);
+
+        public void Release(ActorBase actor)
+        {
+        }
+    }
 }

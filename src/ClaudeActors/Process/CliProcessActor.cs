@@ -1,20 +1,15 @@
 using System.Text;
-using System.Threading.Channels;
 using Akka.Actor;
 using Akka.Event;
-using Akka.IO;
-using Akka.Streams;
-using Akka.Streams.Dsl;
-using Akka.Util;
 using ClaudeActors.Logging;
 using ClaudeActors.Protocol;
 
 namespace ClaudeActors.Process;
 
 /// <summary>
-/// Owns one <c>claude</c> child process. stdout is framed into lines and parsed by an Akka.Streams pipeline
-/// that delivers to this actor with acknowledgements (so pausing is real backpressure); stderr is drained into a
-/// bounded tail; stdin is written by one writer loop. Every parsed line goes to the parent. When the process
+/// Owns one <c>claude</c> child process. stdout is framed into lines and parsed by one read loop
+/// (<see cref="StdoutPump"/>) that stops reading while paused (real backpressure); stderr is drained into a
+/// bounded tail; stdin is written from the actor's thread (<see cref="StdinWriter"/>). Every parsed line goes to the parent. When the process
 /// exits without having been asked to, or cannot start, the actor tells its parent <see cref="CliExited"/> or
 /// <see cref="CliStartFailed"/> and stops; whatever happens, PostStop kills the process group and tree.
 /// </summary>
@@ -26,13 +21,12 @@ internal sealed class CliProcessActor : ReceiveActor, IWithTimers
     private readonly int _maxLineBytes;
     private ILoggingAdapter _log;
     private readonly StderrTail _stderr;
-    private readonly Channel<byte[]> _stdin = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly StdinWriter _stdin;
     private readonly CancellationTokenSource _io = new();
     private readonly string[] _secrets;
 
     private System.Diagnostics.Process? _process;
-    private UniqueKillSwitch? _stdoutKillSwitch;
-    private IActorRef? _pendingAck;
+    private StdoutPump? _stdoutPump;
     private bool _paused;
     private bool _stdoutDone;
     private int? _exitCode;
@@ -55,6 +49,8 @@ internal sealed class CliProcessActor : ReceiveActor, IWithTimers
         var secrets = _secrets;
         _stderr = new StderrTail(text => Redaction.Redact(text, secrets));
         _owner = Context.Parent;
+        var self = Self;
+        _stdin = new StdinWriter(done => self.Tell(done));
         Starting();
     }
 
@@ -101,7 +97,7 @@ internal sealed class CliProcessActor : ReceiveActor, IWithTimers
         });
         Receive<ProcessStartFailedInternal>(failed =>
             EndUnasked(new CliStartFailed($"Could not start the claude CLI at '{_spec.FileName}': {failed.Error.Message}")));
-        Receive<SendFrame>(frame => _stdin.Writer.TryWrite(frame.Frame));
+        Receive<SendFrame>(frame => _stdin.Write(frame.Frame, out _)); // queued until the process is there
         Receive<ShutdownCli>(_ =>
         {
             _stopping = true;
@@ -114,15 +110,18 @@ internal sealed class CliProcessActor : ReceiveActor, IWithTimers
     {
         Receive<SendFrame>(frame =>
         {
-            if (!_stdin.Writer.TryWrite(frame.Frame))
+            Telemetry.TurnTrace.Mark("cli.frame");
+            if (!_stdin.Write(frame.Frame, out var error))
                 _log.Warning("Dropped a frame for the claude CLI: its stdin is closed.");
+            else Telemetry.TurnTrace.Mark("stdin.flushed");
+            if (error is not null) StdinBroke(error);
         });
-        Receive<StreamInit>(_ => Sender.Tell(StreamAck.Instance));
         Receive<FramedOutput>(output =>
         {
             switch (output.Item)
             {
                 case CliOutput message:
+                    if (Telemetry.TurnTrace.Enabled) Telemetry.TurnTrace.Mark("cli.line:" + message.Message.Type);
                     _owner.Tell(message);
                     break;
                 case CliMalformedLine malformed:
@@ -130,18 +129,8 @@ internal sealed class CliProcessActor : ReceiveActor, IWithTimers
                     _owner.Tell(malformed);
                     break;
             }
-            if (_paused) _pendingAck = Sender;
-            else Sender.Tell(StreamAck.Instance);
         });
-        Receive<PauseCliOutput>(pause =>
-        {
-            _paused = pause.Paused;
-            if (!_paused && _pendingAck is { } ack)
-            {
-                _pendingAck = null;
-                ack.Tell(StreamAck.Instance);
-            }
-        });
+        Receive<PauseCliOutput>(pause => SetPaused(pause.Paused));
         Receive<StdoutCompleted>(completed =>
         {
             if (completed.Error is not null) _log.Warning("Reading the claude CLI's stdout failed: {0}", completed.Error.Message);
@@ -165,10 +154,9 @@ internal sealed class CliProcessActor : ReceiveActor, IWithTimers
             _exited = true;
             TryFinish();
         });
-        Receive<StdinFailed>(failed =>
+        Receive<StdinWriter.WriteDone>(done =>
         {
-            // Broken pipe: the CLI is dying; its exit arrives next and is handled there.
-            _log.Debug("Writing to the claude CLI's stdin failed: {0}", failed.Error.Message);
+            if (_stdin.OnWriteDone(done) is { } error) StdinBroke(error);
         });
         Receive<AdoptCli>(adopt =>
         {
@@ -185,7 +173,7 @@ internal sealed class CliProcessActor : ReceiveActor, IWithTimers
         {
             if (_stopping) return;
             _stopping = true;
-            _stdin.Writer.TryComplete();
+            _stdin.Close();
             Timers.StartSingleTimer("shutdown", new ShutdownEscalation(1), shutdown.Grace);
         });
         Receive<ShutdownEscalation>(step =>
@@ -223,30 +211,23 @@ internal sealed class CliProcessActor : ReceiveActor, IWithTimers
         Context.Stop(Self);
     }
 
+    private void SetPaused(bool paused)
+    {
+        _paused = paused;
+        if (paused) _stdoutPump?.Pause();
+        else _stdoutPump?.Resume();
+    }
+
     private void StartIo(System.Diagnostics.Process process)
     {
         var self = Self;
-        var stdout = process.StandardOutput.BaseStream;
-        var maxLine = _maxLineBytes;
-        // 16 KB: a pipe read returns what is there (a 64 KB pipe at most); a bigger buffer would only cost each live session.
-        var readBuffer = new byte[16 * 1024];
         var secrets = _secrets;
-        var (killSwitch, _) = Source.UnfoldResourceAsync<ByteString, Stream>(
-                () => Task.FromResult(stdout),
-                async stream =>
-                {
-                    var read = await stream.ReadAsync(readBuffer.AsMemory()).ConfigureAwait(false);
-                    return read == 0 ? Option<ByteString>.None : Option<ByteString>.Create(ByteString.CopyFrom(readBuffer, 0, read));
-                },
-                _ => Task.FromResult(Akka.Done.Instance))
-            .ViaMaterialized(KillSwitches.Single<ByteString>(), Keep.Right)
-            .Via(new LineFraming(maxLine))
-            .Select(line => ToOutput(line, secrets))
-            .ToMaterialized(
-                Sink.ActorRefWithAck<FramedOutput>(self, StreamInit.Instance, StreamAck.Instance, new StdoutCompleted(null), ex => new StdoutCompleted(ex)),
-                Keep.Both)
-            .Run(Context.Materializer());
-        _stdoutKillSwitch = killSwitch;
+        var pump = new StdoutPump(process.StandardOutput.BaseStream, _maxLineBytes,
+            line => new FramedOutput(ToOutput(line, secrets)), output => self.Tell(output));
+        _stdoutPump = pump;
+        if (_paused) pump.Pause(); // asked before the process was there
+        var io = _io.Token;
+        _ = Task.Run(async () => self.Tell(new StdoutCompleted(await pump.RunAsync(io).ConfigureAwait(false))), io);
 
         var log = _log;
         _ = _stderr.DrainAsync(process.StandardError, line =>
@@ -254,7 +235,7 @@ internal sealed class CliProcessActor : ReceiveActor, IWithTimers
             if (log.IsDebugEnabled) log.Debug("claude stderr: {0}", line);
         }, _io.Token);
 
-        _ = WriteStdinAsync(process.StandardInput.BaseStream, self, _io.Token);
+        if (_stdin.Attach(process.StandardInput.BaseStream) is { } stdinError) StdinBroke(stdinError);
 
         process.WaitForExitAsync().ContinueWith(
             _ => self.Tell(new ProcessExitedInternal(SafeExitCode(process))),
@@ -262,45 +243,21 @@ internal sealed class CliProcessActor : ReceiveActor, IWithTimers
     }
 
     // A line that is not a protocol message is quoted in error reports: secrets are masked before it leaves here.
-    private static FramedOutput ToOutput(FramedLine line, string[] secrets)
+    private static object ToOutput(FramedLine line, string[] secrets)
     {
         if (line.IsOversized)
-            return new FramedOutput(new CliMalformedLine("line longer than the limit, dropped", line.OversizedLength, "", Oversized: true));
+            return new CliMalformedLine("line longer than the limit, dropped", line.OversizedLength, "", Oversized: true);
         var parsed = MessageParser.Parse(line.Bytes);
-        if (parsed.IsSuccess) return new FramedOutput(new CliOutput(parsed.Message!));
+        if (Telemetry.TurnTrace.Enabled) Telemetry.TurnTrace.Mark("parsed:" + parsed.Message?.Type);
+        if (parsed.IsSuccess) return new CliOutput(parsed.Message!);
         var preview = Redaction.Redact(Encoding.UTF8.GetString(line.Bytes!, 0, Math.Min(line.Bytes!.Length, 1024)), secrets);
         if (preview.Length > 120) preview = preview[..120];
-        return new FramedOutput(new CliMalformedLine(parsed.Error ?? "unparseable", line.Bytes!.Length, preview));
+        return new CliMalformedLine(parsed.Error ?? "unparseable", line.Bytes!.Length, preview);
     }
 
-    private async Task WriteStdinAsync(Stream stdin, IActorRef self, CancellationToken ct)
-    {
-        try
-        {
-            await foreach (var frame in _stdin.Reader.ReadAllAsync(ct).ConfigureAwait(false))
-            {
-                await stdin.WriteAsync(frame, ct).ConfigureAwait(false);
-                await stdin.FlushAsync(ct).ConfigureAwait(false);
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            return;
-        }
-        catch (Exception ex) when (ex is IOException or ObjectDisposedException)
-        {
-            self.Tell(new StdinFailed(ex));
-            return;
-        }
-        try
-        {
-            stdin.Close(); // The channel completed: the session asked for a graceful stop.
-        }
-        catch (IOException)
-        {
-            // Already broken.
-        }
-    }
+    // Broken pipe: the CLI is dying; its exit arrives next and is handled there.
+    private void StdinBroke(Exception error) =>
+        _log.Debug("Writing to the claude CLI's stdin failed: {0}", error.Message);
 
     private static int? SafeExitCode(System.Diagnostics.Process process)
     {
@@ -318,9 +275,7 @@ internal sealed class CliProcessActor : ReceiveActor, IWithTimers
     {
         Volatile.Write(ref _dead, true);
         if (_process is null && _startTask is { IsCompletedSuccessfully: true } started) ProcessLauncher.KillTree(started.Result);
-        _stdin.Writer.TryComplete();
-        _io.Cancel();
-        _stdoutKillSwitch?.Shutdown();
+        _io.Cancel(); // a paused or reading stdout loop ends with it
         if (_process is { } process)
         {
             ProcessLauncher.KillTree(process);
@@ -334,19 +289,8 @@ internal sealed class CliProcessActor : ReceiveActor, IWithTimers
     private sealed record ProcessStartFailedInternal(Exception Error);
     private sealed record ProcessExitedInternal(int? ExitCode);
     private sealed record StdoutCompleted(Exception? Error);
-    private sealed record StdinFailed(Exception Error);
     private sealed record ShutdownEscalation(int Step);
     private sealed record FramedOutput(object Item);
-
-    private sealed class StreamInit
-    {
-        public static readonly StreamInit Instance = new();
-    }
-
-    private sealed class StreamAck
-    {
-        public static readonly StreamAck Instance = new();
-    }
 
     private sealed class ExitWaitElapsed
     {

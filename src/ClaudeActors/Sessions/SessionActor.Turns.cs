@@ -28,6 +28,7 @@ internal sealed partial class SessionActor
 
     private void HandleQuery(Query query)
     {
+        Telemetry.TurnTrace.Mark("session.query");
         var replyTo = query.ReplyTo ?? Sender;
         if (RefusedAsEnding(replyTo, f => new QueryFailed(query.QueryId, f))) return;
         if (TurnQueue.Invalid(query, known: _turns.Contains(query.QueryId) || _deliveries.IsOpen(query.QueryId)) is { } invalid)
@@ -80,6 +81,7 @@ internal sealed partial class SessionActor
 
     private void HandleOutput(ClaudeMessage message)
     {
+        if (Telemetry.TurnTrace.Enabled) Telemetry.TurnTrace.Mark("session.line:" + message.Type);
         switch (message)
         {
             case ControlResponseMessage response:
