@@ -25,6 +25,7 @@ public static class AkkaHostingExtensions
         {
             var supervisor = ClaudeSessions.Get(system).Supervisor;
             registry.Register<ClaudeSessions>(supervisor);
+            supervisor.Tell(new ConfigureBudget(options));
             foreach (var session in declared) supervisor.Tell(new StartSession(session, ReturnExisting: true));
         });
     }

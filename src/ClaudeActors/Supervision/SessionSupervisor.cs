@@ -18,9 +18,15 @@ internal sealed class SessionSupervisor : ReceiveActor
     // The last status each session published: counting needs no round trip to every session.
     private readonly Dictionary<string, SessionStatus> _statuses = new(StringComparer.Ordinal);
     private readonly Dictionary<IActorRef, List<(string Name, IActorRef ReplyTo)>> _terminating = new();
+    // The CLI budget of this supervisor's sessions: unlimited until WithClaudeSessions configures it.
+    private readonly IActorRef _budget;
 
     public SessionSupervisor()
     {
+        _budget = Context.ActorOf(Process.CliBudgetActor.Props(Process.CliBudgetSettings.Unlimited), "cli-budget");
+        Receive<ConfigureBudget>(c => _budget.Tell(new Process.CliBudgetActor.Configure(
+            Process.CliBudgetSettings.From(c.Options, c.Options.MemoryBudget, int.MaxValue), c.Options.MemorySampleInterval)));
+        Receive<Process.CliBudgetActor.GetStatus>(get => _budget.Forward(get));
         Receive<StartSession>(Start);
         Receive<TerminateSession>(Terminate);
         Receive<GetSession>(get => Sender.Tell(new SessionLookup(get.Name, _sessions.GetValueOrDefault(get.Name))));
@@ -91,7 +97,7 @@ internal sealed class SessionSupervisor : ReceiveActor
                 : new SessionStartRejected(new SessionFailure(FailureKind.SessionAlreadyExists, $"A session named '{name}' exists already.")));
             return;
         }
-        var session = Context.ActorOf(SessionActor.Props(name, start.Options with { Name = name }), ActorName(name));
+        var session = Context.ActorOf(SessionActor.Props(name, start.Options with { Name = name }, budget: new CliBudgetLink(_budget, ReleaseThroughParent: false)), ActorName(name));
         Context.Watch(session);
         _sessions[name] = session;
         Sender.Tell(new SessionStarted(name, session, false));
@@ -111,6 +117,7 @@ internal sealed class SessionSupervisor : ReceiveActor
 
     private void OnTerminated(Terminated terminated)
     {
+        if (terminated.ActorRef.Equals(_budget)) return;
         var entry = _sessions.FirstOrDefault(kv => kv.Value.Equals(terminated.ActorRef));
         if (entry.Key is not null)
         {
