@@ -164,4 +164,45 @@ public sealed class MemoryBudgetTests(ITestOutputHelper output) : SessionTestKit
         Assert.NotEqual(before.CliProcessId, after.CliProcessId);
         Assert.True(await ProcessTable.WaitUntilAsync(() => !ProcessTable.IsAlive(before.CliProcessId!.Value), TimeSpan.FromSeconds(5)));
     }
+
+    [Fact]
+    public async Task Real_cli_a_third_session_over_the_budget_passivates_the_least_recently_used_one_and_all_answer_from_context()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        // A real CLI measures ~130-200 MiB (PSS splits the binary's pages between CLIs): the budget is set from what the
+        // first two measure, to hold two and not three.
+        Configure(budget: 2048 * MiB, estimate: 200 * MiB);
+        var names = new[] { "Ann", "Bob", "Cid" };
+        var sessions = new List<ClaudeSession>();
+        foreach (var name in names.Take(2))
+        {
+            var session = await StartRealAsync(o => o with { Name = name.ToLowerInvariant() });
+            Assert.Contains(name, await session.FinalTextAsync($"My name is {name}"));
+            sessions.Add(session);
+        }
+        long two = 0;
+        foreach (var session in sessions) two += (await MeasuredAsync(session, i => i.CliMemory!.Value.Bytes > 50 * MiB)).CliMemory!.Value.Bytes;
+        Configure(budget: two * 5 / 4, estimate: 200 * MiB);
+        Output?.WriteLine($"two real CLIs: {new ByteSize(two)}; budget {new ByteSize(two * 5 / 4)}");
+        var annPid = (await sessions[0].GetInfoAsync()).CliProcessId!.Value;
+
+        var cid = await StartRealAsync(o => o with { Name = "cid" });
+        sessions.Add(cid);
+        Assert.Contains("Cid", await cid.FinalTextAsync("My name is Cid"));
+        // Ann's CLI (the least recently used, idle) was given up instead of starting a third over the budget.
+        Assert.Equal(SessionStatus.Passivated, (await sessions[0].GetInfoAsync()).Status);
+        Assert.True(await ProcessTable.WaitUntilAsync(() => !ProcessTable.IsAlive(annPid), TimeSpan.FromSeconds(10)), "Ann's CLI outlived its release");
+
+        for (var i = 0; i < names.Length; i++)
+        {
+            Assert.Equal($"Your name is {names[i]}!", await sessions[i].FinalTextAsync("What is my name?"));
+            var status = await BudgetAsync();
+            Assert.True(status.Live <= 2 && status.Used <= status.Budget, $"{status.Live} live CLIs using {new ByteSize(status.Used)}");
+        }
+        var running = new List<int>();
+        foreach (var session in sessions)
+            if ((await session.GetInfoAsync()).CliProcessId is { } pid && ProcessTable.IsAlive(pid)) running.Add(pid);
+        Assert.True(running.Count <= 2, $"{running.Count} CLIs run");
+        foreach (var session in sessions) await session.DisposeAsync();
+    }
 }
