@@ -132,6 +132,7 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
     {
         Log.Error(reason, "Session {0} failed while handling {1}; it restarts and resumes its conversation.", _name, message?.GetType().Name ?? "a message");
         FailEverything(new SessionFailure(FailureKind.SessionCrashed, $"Session '{_name}' failed ({reason.GetType().Name}) and restarts."));
+        GiveUpAdmission(); // the next instance asks the budget again for its own CLI
         StopMcpServers(); // the next instance starts its own
         foreach (var child in Context.GetChildren())
         {
