@@ -24,8 +24,18 @@ public sealed class ClaudeClusterOptions
     /// <summary>A session idle this long stops its CLI and passivates; null disables idle passivation.</summary>
     public TimeSpan? PassivateIdleAfter { get; set; } = TimeSpan.FromMinutes(15);
 
-    /// <summary>The most live CLI processes per node; the least recently used session passivates past it.</summary>
+    /// <summary>The most live CLI processes per node; a start past it passivates the least recently used idle session, or waits.</summary>
     public int MaxLiveCliProcesses { get; set; } = 100;
+
+    /// <summary>
+    /// The most memory (summed PSS of their process trees) this node's CLIs may use (<c>ClaudeActors:Cluster:MemoryBudget</c>,
+    /// e.g. <c>8GiB</c>). Before a CLI starts that would go over it (estimate: the median PSS of the live CLIs), the least
+    /// recently used idle session passivates; with none idle the start waits (<see cref="ClaudeSessionsOptions.MaxWaitingStarts"/>,
+    /// <see cref="ClaudeSessionsOptions.StartWaitTimeout"/>) and then fails with <see cref="FailureKind.NodeAtCapacity"/>.
+    /// Null: no memory budget (the count cap still applies). The host's <c>node</c> defaults it in a container to 80%
+    /// of the cgroup's memory.max.
+    /// </summary>
+    public ByteSize? MemoryBudget { get; set; }
 }
 
 /// <summary>Akka.Hosting integration of cluster mode.</summary>
@@ -96,17 +106,13 @@ public static class ClusterHostingExtensions
         if (cluster.HostSessions)
         {
             builder.WithActors((system, registry) =>
-                registry.Register<SessionBudget>(system.ActorOf(SessionBudget.Props(cluster.MaxLiveCliProcesses), "claude-session-budget")));
+                registry.Register<SessionBudget>(system.ActorOf(SessionBudget.Props(sessions, cluster), SessionBudget.ActorName)));
             var warmProfiles = Process.WarmPoolProfiles.From(sessions);
             if (warmProfiles.Count > 0)
                 builder.WithActors((system, registry) =>
-                {
-                    // The node's count cap holds the pool's CLIs too: the budget's live count is asked before each refill.
-                    var budget = registry.Get<SessionBudget>();
-                    registry.Register<Process.WarmPool>(system.ActorOf(Process.WarmPool.Props(warmProfiles,
-                        () => budget.Ask<int>(new SessionBudget.GetLiveCount(), TimeSpan.FromSeconds(5)), cluster.MaxLiveCliProcesses),
-                        "claude-" + Process.WarmPool.ActorName));
-                });
+                    // The node's budget holds the pool's CLIs too: it refills only into the room the sessions leave.
+                    registry.Register<Process.WarmPool>(system.ActorOf(Process.WarmPool.UnderBudget(warmProfiles, registry.Get<SessionBudget>()),
+                        "claude-" + Process.WarmPool.ActorName)));
             builder.WithShardRegion<ClaudeSessionRegion>(RegionName,
                 (_, registry, _) => entityId => SessionEntity.Props(entityId, sessions, registry.Get<SessionBudget>(), cluster.PassivateIdleAfter,
                     registry.TryGet<Process.WarmPool>(out var pool) ? pool : null),

@@ -51,6 +51,7 @@ internal sealed class SessionEntity : ReceivePersistentActor, IWithTimers
     private string? _model;
     private int _turns;
     private decimal _cost;
+    private ByteSize? _cliMemory;
 
     public SessionEntity(string name, ClaudeSessionsOptions node, IActorRef budget, TimeSpan? idleAfter, IActorRef? warmPool = null)
     {
@@ -85,10 +86,17 @@ internal sealed class SessionEntity : ReceivePersistentActor, IWithTimers
         // A caller's StopSession passivates: the CLI ends, the conversation stays. It goes through the shard so
         // messages that arrive meanwhile are buffered, not lost.
         Command<StopSession>(_ => RequestPassivation());
-        // Asked by the node's CLI budget: a session in the middle of a turn (or starting) is not cut off.
-        Command<SessionBudget.PassivationRequested>(_ =>
+        // Asked by the node's CLI budget (through the session, which was idle): a session in the middle of a turn (or
+        // starting) is not cut off.
+        Command<SessionActor.CliReleaseRequested>(_ =>
         {
             if (IsIdle) RequestPassivation();
+        });
+        Command<SessionActor.CliMemoryReported>(m =>
+        {
+            if (!Sender.Equals(_child)) return;
+            _cliMemory = m.Bytes is { } bytes ? new ByteSize(bytes) : null;
+            UpdateDirectory(passivated: false);
         });
         Command<IdleCheck>(_ =>
         {
@@ -193,10 +201,10 @@ internal sealed class SessionEntity : ReceivePersistentActor, IWithTimers
                 : options with { SessionId = _sessionId, Resume = null, Continue = false, ForkSession = false };
         }
         _childGeneration++;
-        _child = Context.ActorOf(SessionActor.Props(_name, options, options.NoSessionPersistence ? TurnReporting.Report : TurnReporting.ReportAndAwaitJournal, _warmPool), "session-" + _childGeneration);
+        _child = Context.ActorOf(SessionActor.Props(_name, options, options.NoSessionPersistence ? TurnReporting.Report : TurnReporting.ReportAndAwaitJournal,
+            _warmPool, new CliBudgetLink(_budget, ReleaseThroughParent: true)), "session-" + _childGeneration);
         Context.Watch(_child);
         _status = SessionStatus.Initializing;
-        _budget.Tell(new SessionBudget.Started(Self));
         ResetIdleTimer();
     }
 
@@ -230,7 +238,6 @@ internal sealed class SessionEntity : ReceivePersistentActor, IWithTimers
             ReplyStopped(message);
             return;
         }
-        _budget.Tell(new SessionBudget.Touched(Self));
         ResetIdleTimer();
         _child.Forward(message);
     }
@@ -238,7 +245,7 @@ internal sealed class SessionEntity : ReceivePersistentActor, IWithTimers
     // Idle passivation is the entity's own, not the shard's: the shard only sees messages, so it would passivate a
     // session whose turn (or CLI start) outlasts the idle time. Here only a Ready session that saw nothing for the
     // idle time passivates.
-    private bool IsIdle => _child is null || _status is SessionStatus.Ready or SessionStatus.Failed or SessionStatus.Stopped;
+    private bool IsIdle => _child is null || _status is SessionStatus.Ready or SessionStatus.Failed or SessionStatus.Stopped or SessionStatus.Passivated;
 
     private void ResetIdleTimer()
     {
@@ -450,7 +457,7 @@ internal sealed class SessionEntity : ReceivePersistentActor, IWithTimers
     {
         if (!terminated.ActorRef.Equals(_child)) return;
         _child = null;
-        _budget.Tell(new SessionBudget.Stopped(Self));
+        _cliMemory = null;
         if (_terminateRequester is not null)
         {
             FinishTermination();
@@ -466,7 +473,7 @@ internal sealed class SessionEntity : ReceivePersistentActor, IWithTimers
 
     private void UpdateDirectory(bool passivated) =>
         SessionDirectory.Update(Context.System, new SessionDirectoryEntry(_name, Akka.Cluster.Cluster.Get(Context.System).SelfAddress.ToString(),
-            _status, _sessionId, passivated, DateTimeOffset.UtcNow, _model, _turns, _cost));
+            _status, _sessionId, passivated, DateTimeOffset.UtcNow, _model, _turns, _cost) { CliMemory = passivated ? null : _cliMemory });
 
     private void RemoveFromDirectory() => SessionDirectory.Remove(Context.System, _name);
 

@@ -66,7 +66,12 @@ internal static class Observability
     {
         var checks = services.AddHealthChecks();
         if (config.Cluster.HostSessions)
+        {
             checks.Add(new HealthCheckRegistration("claude-cli", _ => new ClaudeCliHealthCheck(config.Sessions.Defaults.CliPath), HealthStatus.Unhealthy, [ReadyTag]));
+            // Budget, used, live and waiting starts: figures, never a reason to take the node out of service.
+            checks.Add(new HealthCheckRegistration("cli-budget", sp => new CliBudgetHealthCheck(sp.GetRequiredService<Akka.Actor.ActorSystem>()),
+                HealthStatus.Healthy, [ReadyTag]));
+        }
         if (connectionString is not null && config.Persistence is { } persistence)
         {
             var postgres = persistence.Provider == Configuration.PersistenceProvider.PostgreSql;
@@ -125,7 +130,11 @@ internal static class Observability
                     body = new
                     {
                         status = report.Status.ToString(),
-                        checks = report.Entries.ToDictionary(e => e.Key, e => new { status = e.Value.Status.ToString(), description = e.Value.Description }),
+                        checks = report.Entries.ToDictionary(e => e.Key, e => new
+                        {
+                            status = e.Value.Status.ToString(), description = e.Value.Description,
+                            data = e.Value.Data.Count > 0 ? e.Value.Data : null,
+                        }),
                     };
                 }
                 else

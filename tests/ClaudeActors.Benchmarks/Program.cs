@@ -1,5 +1,6 @@
 // A plain benchmark harness (not part of the test run). Usage:
-//   dotnet run -c Release --project tests/ClaudeActors.Benchmarks -- [all|turn|start|parse|cluster|trace|coldstart|api] [--iterations N] [--fake-cli]
+//   dotnet run -c Release --project tests/ClaudeActors.Benchmarks -- [all|turn|start|parse|cluster|trace|coldstart|api|density] [--iterations N] [--fake-cli]
+//     density options: [--sessions N] [--turns T] [--grow MIB] [--limit-mib MIB] [--budget-mib MIB] (not part of "all")
 //     coldstart: build tests/ClaudeActors.ColdStart in the same configuration first; api: only the fake API, its URL on stdout
 //     cluster options: [--sessions N] [--seconds S] [--passivated K] [--create-seconds S] [--create-parallelism P] [--script-cli]
 //                      [--live K] [--loss-runs R] [--only throughput|passivated|live|loss]
@@ -17,11 +18,29 @@ int? iterations = null;
 var cluster = new ClusterBenchmarks.Settings();
 string? only = null;
 var child = false;
+var density = new DensityBenchmark.Settings();
+int? sessionsFlag = null;
 for (var i = 0; i < args.Length; i++)
 {
     switch (args[i])
     {
-        case "all" or "turn" or "start" or "parse" or "cluster" or "trace" or "coldstart" or "api":
+        case "--turns" when i + 1 < args.Length && int.TryParse(args[i + 1], out var v) && v > 0:
+            density = density with { Turns = v };
+            i++;
+            break;
+        case "--grow" when i + 1 < args.Length && int.TryParse(args[i + 1], out var v) && v >= 0:
+            density = density with { GrowMiB = v };
+            i++;
+            break;
+        case "--limit-mib" when i + 1 < args.Length && int.TryParse(args[i + 1], out var v) && v > 0:
+            density = density with { LimitMiB = v };
+            i++;
+            break;
+        case "--budget-mib" when i + 1 < args.Length && int.TryParse(args[i + 1], out var v) && v > 0:
+            density = density with { BudgetMiB = v };
+            i++;
+            break;
+        case "all" or "turn" or "start" or "parse" or "cluster" or "trace" or "coldstart" or "api" or "density":
             command = args[i];
             break;
         case "--iterations" or "-n" when i + 1 < args.Length && int.TryParse(args[i + 1], out var n) && n > 0:
@@ -30,6 +49,7 @@ for (var i = 0; i < args.Length; i++)
             break;
         case "--sessions" when i + 1 < args.Length && int.TryParse(args[i + 1], out var v) && v > 0:
             cluster = cluster with { Sessions = v };
+            sessionsFlag = v;
             i++;
             break;
         case "--seconds" when i + 1 < args.Length && int.TryParse(args[i + 1], out var v) && v > 0:
@@ -70,7 +90,7 @@ for (var i = 0; i < args.Length; i++)
             child = true;
             break;
         default:
-            Console.Error.WriteLine("usage: ClaudeActors.Benchmarks [all|turn|start|parse|cluster|trace|coldstart|api] [--iterations N] " +
+            Console.Error.WriteLine("usage: ClaudeActors.Benchmarks [all|turn|start|parse|cluster|trace|coldstart|api|density] [--iterations N] [--turns T] [--grow MIB] [--limit-mib MIB] [--budget-mib MIB] " +
                                     "[--sessions N] [--seconds S] [--passivated K] [--create-seconds S] [--create-parallelism P] [--script-cli] [--live K] [--loss-runs R] " +
                                     "[--only throughput|passivated|live|loss] [--fake-cli]");
             return 2;
@@ -141,6 +161,9 @@ try
 
     if (command is "all" or "cluster")
         rows.AddRange(await ClusterBenchmarks.RunAsync(cluster, only, child, cts.Token));
+
+    if (command is "density")
+        rows.AddRange(await DensityBenchmark.RunAsync(sessionsFlag is { } ds ? density with { Sessions = ds } : density, cts.Token));
 }
 catch (OperationCanceledException) when (cts.IsCancellationRequested)
 {

@@ -109,6 +109,13 @@ internal static class NodeCommand
         {
             if (result.GetValueOrDefault<int?>() is <= 0) result.AddError("--max-cli must be a positive number.");
         });
+        var memoryBudget = SizeOption("--memory-budget",
+            "The most memory (summed PSS) this node's CLIs may use, e.g. 8GiB; the least recently used idle session passivates to make room, " +
+            "a start with none idle waits and then fails with NodeAtCapacity (ClaudeActors:Cluster:MemoryBudget). " +
+            $"Default: in a container {NodeConfiguration.ContainerBudgetPercent}% of the cgroup's memory.max, else none.");
+        var cliMemoryLimit = SizeOption("--cli-memory-limit",
+            "The most memory (PSS of its process tree) one CLI may use, e.g. 1GiB: over it the CLI is replaced between turns by one that resumes " +
+            "the conversation; over 1.5x it mid-turn the turn fails with MemoryLimitExceeded (ClaudeActors:Defaults:CliMemoryLimit). Default: none.");
         var cliPath = new Option<string?>("--cli-path")
         {
             Description = "The claude executable for this node's sessions (ClaudeActors:Defaults:CliPath). Default: $CLAUDE_CLI_PATH, then claude on PATH.",
@@ -147,7 +154,7 @@ internal static class NodeCommand
             "with --seed it joins a cluster; with --discovery it finds or forms one through discovery. Settings: appsettings.json, then ClaudeActors__... environment variables, then these flags.")
         {
             hostname, publicHostname, port, seeds, discovery, contactPoints, serviceName, requiredContactPoints, roles, dataDir,
-            persistence, connectionString, idleTimeout, maxCli, cliPath, verbose, logFormat, healthPort, healthHost, otel,
+            persistence, connectionString, idleTimeout, maxCli, memoryBudget, cliMemoryLimit, cliPath, verbose, logFormat, healthPort, healthHost, otel,
         };
         var warmPool = new Option<int?>("--warm-pool")
         {
@@ -166,16 +173,29 @@ internal static class NodeCommand
                 parse.GetValue(hostname), parse.GetValue(publicHostname), parse.GetValue(port), parse.GetValue(seeds), parse.GetValue(roles),
                 parse.GetValue(dataDir), parse.GetValue(persistence), parse.GetValue(connectionString), parse.GetValue(idleTimeout),
                 parse.GetValue(maxCli), parse.GetValue(cliPath), parse.GetValue(discovery), parse.GetValue(contactPoints), parse.GetValue(serviceName),
-                parse.GetValue(requiredContactPoints)) { WarmPool = parse.GetValue(warmPool) };
+                parse.GetValue(requiredContactPoints), parse.GetValue(memoryBudget), parse.GetValue(cliMemoryLimit)) { WarmPool = parse.GetValue(warmPool) };
             return RunAsync(overrides, parse.GetValue(verbose), parse.GetValue(logFormat) == "json", parse.GetValue(healthPort), parse.GetValue(healthHost)!, parse.GetValue(otel), cancellationToken);
         });
         return command;
     }
 
+    private static Option<ByteSize?> SizeOption(string name, string description) => new(name)
+    {
+        Description = description,
+        HelpName = "SIZE",
+        CustomParser = result =>
+        {
+            var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
+            if (ByteSize.TryParse(text, out var size) && size.Bytes > 0) return size;
+            result.AddError($"{name}: '{text}' is not a size (e.g. 8GiB, 512MiB).");
+            return null;
+        },
+    };
+
     private sealed record NodeOverrides(
         string? Hostname, string? PublicHostname, int? Port, string[]? Seeds, string[]? Roles, string? DataDirectory,
         string? Persistence, string? ConnectionString, int? IdleTimeoutSeconds, int? MaxCli, string? CliPath,
-        string? Discovery, string[]? ContactPoints, string? ServiceName, int? RequiredContactPoints)
+        string? Discovery, string[]? ContactPoints, string? ServiceName, int? RequiredContactPoints, ByteSize? MemoryBudget, ByteSize? CliMemoryLimit)
     {
         public int? WarmPool { get; init; }
 
@@ -203,6 +223,8 @@ internal static class NodeCommand
             if (IdleTimeoutSeconds is { } idle) config.Cluster.PassivateIdleAfter = idle == 0 ? null : TimeSpan.FromSeconds(idle);
             if (MaxCli is { } max) config.Cluster.MaxLiveCliProcesses = max;
             if (WarmPool is { } warm) config.Sessions.WarmPool = warm;
+            if (MemoryBudget is { } budget) config.Cluster.MemoryBudget = budget;
+            if (CliMemoryLimit is { } limit) config.Sessions.Defaults = config.Sessions.Defaults with { CliMemoryLimit = limit };
             if (CliPath is not null) config.Sessions.Defaults = config.Sessions.Defaults with { CliPath = CliPath };
             config.ApplyRoles();
         }
@@ -267,8 +289,8 @@ internal static class NodeCommand
                 logger.LogInformation("node {Address} finding its cluster through {Discovery} discovery of '{Service}'",
                     cluster.SelfAddress, config.Node.Discovery.ToString().ToLowerInvariant(), config.Node.ServiceName);
             cluster.RegisterOnMemberUp(() => logger.LogInformation(
-                "node started: {Address}, roles [{Roles}], {Sessions}, persistence {Persistence}",
-                cluster.SelfAddress, roles, config.Cluster.HostSessions ? "hosts sessions" : "routes to sessions elsewhere", storage));
+                "node started: {Address}, roles [{Roles}], {Sessions}, persistence {Persistence}, CLI memory budget {Budget}",
+                cluster.SelfAddress, roles, config.Cluster.HostSessions ? "hosts sessions" : "routes to sessions elsewhere", storage, config.DescribeBudget()));
         });
         lifetime.ApplicationStopping.Register(() => logger.LogInformation("node stopping: leaving the cluster and stopping its sessions"));
         if (config.Cluster.HostSessions && CliCredentials.MissingWarning(config.Sessions.Defaults.Environment, Environment.GetEnvironmentVariable) is { } missing)

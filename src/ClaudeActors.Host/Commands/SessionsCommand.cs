@@ -51,7 +51,7 @@ internal static class SessionsCommand
         var systemPrompt = new Option<string?>("--system-prompt") { Description = "Replace the CLI's system prompt with this text.", HelpName = "TEXT" };
 
         var listJson = new Option<bool>("--json") { Description = "One JSON object per session and line, for scripts." };
-        var list = new Command("list", "List the cluster's sessions: name, node, status, session id, model, turns, cost, passivated, last activity.")
+        var list = new Command("list", "List the cluster's sessions: name, node, status, session id, model, turns, cost, CLI memory (PSS), passivated, last activity.")
         {
             listJson,
         };
@@ -73,7 +73,7 @@ internal static class SessionsCommand
         restart.SetAction((parse, _) => RunAsync(Read(parse), (node, ct) => RestartAsync(node, parse.GetValue(restartName)!, ct)));
 
         var infoName = NameArgument();
-        var info = new Command("info", "Show one session: session id, status, model, start time, restarts, CLI process.") { infoName };
+        var info = new Command("info", "Show one session: session id, status, model, start time, restarts, CLI process, its memory (PSS), limit and recycles.") { infoName };
         info.SetAction((parse, _) => RunAsync(Read(parse), (node, ct) => InfoAsync(node, parse.GetValue(infoName)!, ct)));
 
         return new Command("sessions",
@@ -195,7 +195,7 @@ internal static class SessionsCommand
                 Console.Out.WriteLine(new System.Text.Json.Nodes.JsonObject
                 {
                     ["name"] = e.Name, ["node"] = e.Node, ["status"] = e.Status.ToString(), ["session_id"] = e.SessionId,
-                    ["model"] = e.Model, ["turns"] = e.Turns, ["cost_usd"] = e.CostUsd, ["passivated"] = e.Passivated,
+                    ["model"] = e.Model, ["turns"] = e.Turns, ["cost_usd"] = e.CostUsd, ["cli_memory_bytes"] = e.CliMemory?.Bytes, ["passivated"] = e.Passivated,
                     ["last_activity"] = e.UpdatedAt.ToString("O", CultureInfo.InvariantCulture),
                 }.ToJsonString());
             return ExitCodes.Ok;
@@ -206,12 +206,13 @@ internal static class SessionsCommand
             return ExitCodes.Ok;
         }
         var table = new Table().Border(TableBorder.Rounded)
-            .AddColumns("name", "node", "status", "session id", "model", "turns", "cost", "passivated", "last activity");
+            .AddColumns("name", "node", "status", "session id", "model", "turns", "cost", "CLI memory", "passivated", "last activity");
         foreach (var e in entries)
         {
             table.AddRow(
                 Markup.Escape(e.Name), Markup.Escape(e.Node), e.Status.ToString(), Markup.Escape(e.SessionId ?? "-"),
                 Markup.Escape(e.Model ?? "-"), e.Turns.ToString(CultureInfo.InvariantCulture), "$" + e.CostUsd.ToString("0.0000", CultureInfo.InvariantCulture),
+                e.CliMemory?.ToString() ?? "-",
                 e.Passivated ? "yes" : "no", e.UpdatedAt.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture));
         }
         OperatorConsole.CreateOutput().Write(table);
@@ -261,6 +262,8 @@ internal static class SessionsCommand
         Row("queued queries", info.QueuedQueries.ToString(CultureInfo.InvariantCulture));
         Row("CLI process", info.CliProcessId?.ToString(CultureInfo.InvariantCulture));
         Row("CLI memory (PSS)", info.CliMemory?.ToString());
+        Row("CLI memory limit", info.CliMemoryLimit is { } limit ? $"{limit} (hard ceiling {new ByteSize(limit.Bytes + limit.Bytes / 2)})" : null);
+        Row("memory recycles", info.RecycleCount.ToString(CultureInfo.InvariantCulture));
         Row("last failure", info.LastFailure?.ToString());
         OperatorConsole.CreateOutput().Write(table);
         return ExitCodes.Ok;

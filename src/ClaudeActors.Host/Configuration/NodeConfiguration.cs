@@ -29,14 +29,51 @@ internal sealed class NodeConfiguration
 
     public required ClaudeSessionsOptions Sessions { get; init; }
 
-    /// <summary>A session-hosting node: every section bound.</summary>
-    public static NodeConfiguration ForNode(IConfiguration configuration) => new()
+    /// <summary>The share of a container's memory limit (cgroup v2 memory.max) a node's CLIs get when no budget is set.</summary>
+    public const int ContainerBudgetPercent = 80;
+
+    /// <summary>Where the container's memory limit is read (cgroup v2).</summary>
+    internal static string CgroupMemoryMax { get; set; } = "/sys/fs/cgroup/memory.max";
+
+    /// <summary>Whether the memory budget was set, or derived from the container's limit.</summary>
+    public string? BudgetSource { get; private set; }
+
+    /// <summary>A session-hosting node: every section bound; in a container without a set budget, a share of its memory limit.</summary>
+    public static NodeConfiguration ForNode(IConfiguration configuration)
     {
-        Node = configuration.GetSection(NodeSettings.SectionName).Get<NodeSettings>() ?? new NodeSettings(),
-        Persistence = configuration.GetSection(PersistenceSettings.SectionName).Get<PersistenceSettings>() ?? new PersistenceSettings(),
-        Cluster = BindCluster(configuration),
-        Sessions = configuration.GetSection(ClaudeSessionsOptions.SectionName).Get<ClaudeSessionsOptions>() ?? new ClaudeSessionsOptions(),
-    };
+        var config = new NodeConfiguration
+        {
+            Node = configuration.GetSection(NodeSettings.SectionName).Get<NodeSettings>() ?? new NodeSettings(),
+            Persistence = configuration.GetSection(PersistenceSettings.SectionName).Get<PersistenceSettings>() ?? new PersistenceSettings(),
+            Cluster = BindCluster(configuration),
+            Sessions = configuration.GetSection(ClaudeSessionsOptions.SectionName).Get<ClaudeSessionsOptions>() ?? new ClaudeSessionsOptions(),
+        };
+        if (config.Cluster.MemoryBudget is null && ContainerMemoryLimit(CgroupMemoryMax) is { } limit)
+        {
+            config.Cluster.MemoryBudget = new ByteSize(limit / 100 * ContainerBudgetPercent);
+            config.BudgetSource = $"{ContainerBudgetPercent}% of the container's {new ByteSize(limit)}";
+        }
+        return config;
+    }
+
+    /// <summary>The cgroup's memory limit in bytes; null when there is none ("max") or no cgroup v2 file.</summary>
+    internal static long? ContainerMemoryLimit(string path)
+    {
+        try
+        {
+            var text = File.Exists(path) ? File.ReadAllText(path).Trim() : null;
+            return long.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var bytes) && bytes > 0 ? bytes : null;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The budget for the start-up line: its size and where it came from.</summary>
+    public string DescribeBudget() => Cluster.MemoryBudget is { } budget
+        ? budget + (BudgetSource is { } source ? $" ({source})" : "") + (Sessions.Defaults.CliMemoryLimit is { } limit ? $", {limit} per CLI" : "")
+        : "none" + (Sessions.Defaults.CliMemoryLimit is { } perCli ? $", {perCli} per CLI" : "");
 
     /// <summary>
     /// A short-lived client node (operator commands, <c>chat --join</c>): the configured hostname (so the cluster
@@ -74,6 +111,9 @@ internal sealed class NodeConfiguration
         if (Persistence is not null) problems.AddRange(Persistence.Validate());
         if (Cluster.NumberOfShards <= 0) problems.Add("ClaudeActors:Cluster:NumberOfShards must be positive.");
         if (Cluster.MaxLiveCliProcesses <= 0) problems.Add("the most live CLI processes (--max-cli) must be positive.");
+        if (Cluster.MemoryBudget is { Bytes: <= 0 }) problems.Add("the memory budget (--memory-budget) must be positive.");
+        if (Sessions.MaxWaitingStarts < 0) problems.Add("ClaudeActors:MaxWaitingStarts must not be negative.");
+        if (Sessions.StartWaitTimeout <= TimeSpan.Zero) problems.Add("ClaudeActors:StartWaitTimeout must be positive.");
         if (Cluster.PassivateIdleAfter is { } idle && idle <= TimeSpan.Zero) problems.Add("the idle timeout must be positive (0 on the command line disables it).");
         if (string.IsNullOrWhiteSpace(Cluster.Role)) problems.Add("ClaudeActors:Cluster:Role is empty.");
         problems.AddRange(Sessions.ValidateDeclared());

@@ -20,6 +20,26 @@ public sealed class ClaudeSessionsOptions
     /// <summary>Values every session starts from; a session's own values win.</summary>
     public SessionOptions Defaults { get; set; } = new();
 
+    /// <summary>
+    /// Local mode: the most memory (summed PSS of their process trees) the supervisor's CLIs may use. Before a CLI starts
+    /// that would go over it, the least recently used idle session gives up its CLI (it resumes on its next query); with
+    /// none idle the start waits (<see cref="MaxWaitingStarts"/>, <see cref="StartWaitTimeout"/>) and then fails with
+    /// <see cref="FailureKind.NodeAtCapacity"/>. Null: no budget. Cluster mode uses <c>ClaudeClusterOptions.MemoryBudget</c>.
+    /// </summary>
+    public ByteSize? MemoryBudget { get; set; }
+
+    /// <summary>What a CLI is expected to cost before any CLI of the node has been measured (then: the median of the live ones).</summary>
+    public ByteSize CliMemoryEstimate { get; set; } = new(200L << 20);
+
+    /// <summary>The most CLI starts that wait for room in the budget; one more fails at once with <see cref="FailureKind.NodeAtCapacity"/>.</summary>
+    public int MaxWaitingStarts { get; set; } = 64;
+
+    /// <summary>How long a CLI start waits for room in the budget before it fails with <see cref="FailureKind.NodeAtCapacity"/>.</summary>
+    public TimeSpan StartWaitTimeout { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>How often every live CLI's memory is measured (besides after each turn).</summary>
+    public TimeSpan MemorySampleInterval { get; set; } = TimeSpan.FromSeconds(2);
+
     /// <summary>Sessions started with the host and kept under the supervisor (like the children of <c>ClaudeCode.Supervisor</c>).</summary>
     public List<SessionOptions> Sessions { get; set; } = [];
 
@@ -115,6 +135,7 @@ public sealed class ClaudeSessionsOptions
             ExtraArgs = session.ExtraArgs.Count > 0 ? session.ExtraArgs : d.ExtraArgs,
             Callbacks = session.Callbacks.Under(d.Callbacks),
             Restart = session.Restart != RestartPolicy.Default ? session.Restart : d.Restart,
+            CliMemoryLimit = session.CliMemoryLimit ?? d.CliMemoryLimit,
             ControlTimeout = session.ControlTimeout != SessionOptions.DefaultControlTimeout ? session.ControlTimeout : d.ControlTimeout,
         };
     }

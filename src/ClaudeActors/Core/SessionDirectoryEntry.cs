@@ -11,4 +11,8 @@ namespace ClaudeActors.Core;
 /// <param name="Turns">Turns completed since the entity last started on a node.</param>
 /// <param name="CostUsd">Their cost in US dollars, as the CLI reported it.</param>
 public sealed record SessionDirectoryEntry(string Name, string Node, SessionStatus Status, string? SessionId, bool Passivated, DateTimeOffset UpdatedAt,
-    string? Model = null, int Turns = 0, decimal CostUsd = 0) : IClaudeActorsMessage;
+    string? Model = null, int Turns = 0, decimal CostUsd = 0) : IClaudeActorsMessage
+{
+    /// <summary>The PSS of its live CLI's process tree as last measured (after a turn, or when it changed by 1 MiB or more); null when none runs.</summary>
+    public ByteSize? CliMemory { get; init; }
+}

@@ -38,6 +38,16 @@ public enum FailureKind
     /// (it may have run, in part, there); the session comes back on another node for the next query.
     /// </summary>
     NodeUnreachable,
+    /// <summary>
+    /// The node had no room for one more CLI within its memory budget (or its CLI count cap) and no idle session to give
+    /// one up within the wait; nothing was started. Try again later, or on another node.
+    /// </summary>
+    NodeAtCapacity,
+    /// <summary>
+    /// The CLI's memory passed the hard ceiling (1.5x <see cref="SessionOptions.CliMemoryLimit"/>) during the turn: the
+    /// turn was ended and the session continues, with its context, on a new CLI.
+    /// </summary>
+    MemoryLimitExceeded,
 }
 
 /// <summary>A typed, serialisable failure: every query and control request ends with a result or one of these.</summary>
@@ -72,6 +82,8 @@ public sealed record SessionFailure(FailureKind Kind, string Message)
         FailureKind.SessionCrashed => new SessionCrashedException(this),
         FailureKind.ProtocolError => new ProtocolErrorException(this),
         FailureKind.NodeUnreachable => new NodeUnreachableException(this),
+        FailureKind.NodeAtCapacity => new NodeAtCapacityException(this),
+        FailureKind.MemoryLimitExceeded => new MemoryLimitExceededException(this),
         _ => new ClaudeSessionException(this),
     };
 
@@ -150,3 +162,9 @@ public sealed class ProtocolErrorException(SessionFailure failure) : ClaudeSessi
 /// query ended. Never retried for the caller: the turn may have run, in part, on that node.
 /// </summary>
 public sealed class NodeUnreachableException(SessionFailure failure) : ClaudeSessionException(failure);
+
+/// <summary>The node had no room for one more CLI within its memory budget or count cap; nothing was started.</summary>
+public sealed class NodeAtCapacityException(SessionFailure failure) : ClaudeSessionException(failure);
+
+/// <summary>The CLI passed its hard memory ceiling during the turn; the turn was ended, the session resumes on a new CLI.</summary>
+public sealed class MemoryLimitExceededException(SessionFailure failure) : ClaudeSessionException(failure);

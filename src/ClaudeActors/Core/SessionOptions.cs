@@ -158,6 +158,13 @@ public sealed record SessionOptions
     /// <summary>How the session restarts its CLI after a crash (backoff and bound).</summary>
     public RestartPolicy Restart { get; init; } = RestartPolicy.Default;
 
+    /// <summary>
+    /// The most memory (PSS of its process tree) this session's CLI may use: over it, the CLI is replaced between turns
+    /// by a new one that resumes the conversation; over 1.5x it during a turn, the turn is ended
+    /// (<see cref="FailureKind.MemoryLimitExceeded"/>) and the session resumes on a new CLI. Null: no limit.
+    /// </summary>
+    public ByteSize? CliMemoryLimit { get; init; }
+
     /// <summary>How long to wait for the CLI's answer to the initialize handshake and other control requests.</summary>
     public TimeSpan ControlTimeout { get; init; } = DefaultControlTimeout;
 
@@ -188,6 +195,7 @@ public sealed record SessionOptions
         if (Timeout <= TimeSpan.Zero) errors.Add("Timeout must be positive.");
         if (ControlTimeout <= TimeSpan.Zero) errors.Add("ControlTimeout must be positive.");
         if (WarmPool < 0) errors.Add("WarmPool must not be negative.");
+        if (CliMemoryLimit is { Bytes: <= 0 }) errors.Add("CliMemoryLimit (--cli-memory-limit) must be positive.");
         if (MaxTurns is <= 0) errors.Add("MaxTurns (--max-turns) must be positive.");
         if (MaxBudgetUsd is <= 0) errors.Add("MaxBudgetUsd (--max-budget-usd) must be positive.");
         if (MaxThinkingTokens is < 0) errors.Add("MaxThinkingTokens (--max-thinking-tokens) must not be negative.");

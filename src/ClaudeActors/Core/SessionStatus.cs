@@ -17,6 +17,11 @@ public enum SessionStatus
     Stopped,
     /// <summary>Cannot go on (CLI missing, start failed, restart limit reached).</summary>
     Failed,
+    /// <summary>
+    /// Alive without a CLI: its idle CLI was given up for the node's memory budget, or the node had no room to start
+    /// one. The next query (or control request) starts a CLI that resumes the conversation.
+    /// </summary>
+    Passivated,
 }
 
 /// <summary>A snapshot of a session.</summary>
@@ -42,9 +47,16 @@ public sealed record SessionInfo(
 {
     /// <summary>
     /// What the CLI costs now: the proportional set size of its process tree (the CLI and what it started), read from
-    /// the kernel when the info was asked for (<c>GetSessionInfo</c>); null with no CLI or off Linux.
+    /// the kernel after each turn and every few seconds (never while answering <c>GetSessionInfo</c>); null with no CLI,
+    /// before the first measurement, or off Linux.
     /// </summary>
     public ByteSize? CliMemory { get; init; }
+
+    /// <summary>The CLI's memory limit (<see cref="SessionOptions.CliMemoryLimit"/>), if any.</summary>
+    public ByteSize? CliMemoryLimit { get; init; }
+
+    /// <summary>How many times the session's CLI was replaced for memory (over its limit between turns, or its hard ceiling).</summary>
+    public int RecycleCount { get; init; }
 }
 
 /// <summary>How many sessions there are, and how many in each status.</summary>

@@ -26,6 +26,7 @@ public static class AkkaHostingExtensions
         {
             var supervisor = ClaudeSessions.Get(system).Supervisor;
             registry.Register<ClaudeSessions>(supervisor);
+            supervisor.Tell(new ConfigureBudget(options));
             // Before the declared sessions: the pool starts filling while they start (they are not warm yet).
             if (warmProfiles.Count > 0) supervisor.Tell(new SessionSupervisor.StartWarmPool(warmProfiles));
             foreach (var session in declared) supervisor.Tell(new StartSession(session, ReturnExisting: true));

@@ -24,6 +24,7 @@ internal sealed class WarmPool : ReceiveActor, IWithTimers
     private readonly List<Profile> _profiles = new();
     private readonly Dictionary<IActorRef, Slot> _slots = new();
     private readonly Func<Task<int>>? _liveCliCount;
+    private readonly IActorRef? _budget;
     private readonly int _cap;
     private int? _limit;
     private bool _refillQueued;
@@ -36,9 +37,11 @@ internal sealed class WarmPool : ReceiveActor, IWithTimers
     /// <param name="profiles">The launch profiles to keep warm.</param>
     /// <param name="liveCliCount">The node's live session CLIs (not the pool's), asked before each refill; null: no count cap.</param>
     /// <param name="cap">The node's count cap on live CLIs, the pool's included.</param>
-    public WarmPool(IReadOnlyList<WarmPoolProfile> profiles, Func<Task<int>>? liveCliCount, int cap)
+    /// <param name="budget">The node's <see cref="CliBudgetActor"/>, where a taken CLI is counted for its session; or null.</param>
+    public WarmPool(IReadOnlyList<WarmPoolProfile> profiles, Func<Task<int>>? liveCliCount, int cap, IActorRef? budget = null)
     {
         _liveCliCount = liveCliCount;
+        _budget = budget;
         _cap = cap;
         foreach (var profile in profiles.Where(p => p.Size > 0))
         {
@@ -96,6 +99,22 @@ internal sealed class WarmPool : ReceiveActor, IWithTimers
     public static Props Props(IReadOnlyList<WarmPoolProfile> profiles, Func<Task<int>>? liveCliCount = null, int cap = int.MaxValue) =>
         Akka.Actor.Props.Create(() => new WarmPool(profiles, liveCliCount, cap));
 
+    /// <summary>
+    /// The pool under a node's <see cref="CliBudgetActor"/>: it refills only into room the sessions leave, by count
+    /// (the budget's cap) and by memory (what is free of the budget, in CLIs of the budget's estimate), and not at all
+    /// while a session's start waits for room. Its idle CLIs are not in the budget's sum until a session takes one
+    /// (then the session adopts it there), so each counts here as one estimate.
+    /// </summary>
+    public static Props UnderBudget(IReadOnlyList<WarmPoolProfile> profiles, IActorRef budget)
+    {
+        Func<Task<int>> live = async () =>
+        {
+            var status = await budget.Ask<CliBudgetActor.Status>(CliBudgetActor.GetStatus.Instance, TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+            return WarmPoolPlan.EffectiveLive(status);
+        };
+        return Akka.Actor.Props.Create(() => new WarmPool(profiles, live, int.MaxValue, budget));
+    }
+
     // A warm CLI that throws is stopped, never restarted with the same arguments; its Terminated reaches whoever watches it.
     protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(-1, -1, _ => Directive.Stop);
 
@@ -114,7 +133,10 @@ internal sealed class WarmPool : ReceiveActor, IWithTimers
         _slots.Remove(slot.Cli);
         Context.Unwatch(slot.Cli);
         slot.Cli.Tell(new AdoptCli(Sender, take.SessionName, slot.SessionId));
-        Sender.Tell(new WarmCli(slot.Cli, slot.SessionId, slot.ServerInfo, slot.ProcessId ?? 0));
+        // Counted for the session before the refill below asks the budget for room: the two go out in this order.
+        var counted = _budget is not null && take.AdmissionId > 0 && slot.ProcessId is not null;
+        if (counted) _budget!.Tell(new CliBudgetActor.AdoptRunning(Sender, take.AdmissionId, slot.ProcessId!.Value));
+        Sender.Tell(new WarmCli(slot.Cli, slot.SessionId, slot.ServerInfo, slot.ProcessId ?? 0, counted));
         _taken++;
         _log.Debug("Session {0} took a warm CLI ({1}, pid {2}).", take.SessionName, profile!.Key, slot.ProcessId);
         ScheduleRefill(TimeSpan.Zero);

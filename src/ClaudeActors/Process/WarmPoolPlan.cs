@@ -33,4 +33,17 @@ internal static class WarmPoolPlan
     /// <summary>The wait before a profile starts again after <paramref name="failures"/> starts in a row that failed.</summary>
     public static TimeSpan Backoff(int failures) =>
         failures <= 0 ? TimeSpan.Zero : TimeSpan.FromMilliseconds(Math.Min(30_000, 250 * Math.Pow(2, Math.Min(failures - 1, 10))));
+
+    /// <summary>
+    /// The live count the pool should see under a budget, against a cap of <see cref="int.MaxValue"/>: the room left is
+    /// the smaller of the count room and the memory room (free budget in CLIs of the estimate); none while starts wait.
+    /// </summary>
+    public static int EffectiveLive(CliBudgetActor.Status status)
+    {
+        if (status.Waiting > 0) return int.MaxValue;
+        long countRoom = Math.Max(0, status.MaxLive - status.Live);
+        var memoryRoom = status.Budget is { } budget ? Math.Max(0, (budget - status.Used) / Math.Max(1, status.Estimate)) : long.MaxValue;
+        var room = Math.Min(countRoom, memoryRoom);
+        return room >= int.MaxValue ? 0 : int.MaxValue - (int)room;
+    }
 }

@@ -13,13 +13,20 @@ internal sealed record WarmPoolProfile(SessionOptions Options, int Size);
 /// <summary>A session asks for a warm CLI of its launch profile. Replies <see cref="WarmCli"/> or <see cref="NoWarmCli"/>.</summary>
 /// <param name="Key">The session's launch profile.</param>
 /// <param name="SessionName">The session's name, for the CLI's log lines.</param>
-internal sealed record TakeWarmCli(LaunchProfileKey Key, string SessionName);
+/// <param name="AdmissionId">The id the session's CLI will have in the node's budget: a pool under a budget counts the
+/// CLI there for the session before it answers, so no refill sees the room it took as free.</param>
+internal sealed record TakeWarmCli(LaunchProfileKey Key, string SessionName, long AdmissionId = 0);
 
 /// <summary>
 /// A running CLI whose initialize handshake is done, now owned by the asker (it hears its lines and ends and must
 /// watch it). The conversation id is the one the pool gave it with <c>--session-id</c>.
 /// </summary>
-internal sealed record WarmCli(IActorRef Cli, string SessionId, JsonElement? ServerInfo, int ProcessId);
+/// <param name="Cli">The CLI actor (the pool stays its parent).</param>
+/// <param name="SessionId">The conversation id the pool gave it.</param>
+/// <param name="ServerInfo">What the CLI answered to <c>initialize</c>.</param>
+/// <param name="ProcessId">The CLI's process id.</param>
+/// <param name="CountedInBudget">The pool has put the CLI in the node's budget under the session's admission id.</param>
+internal sealed record WarmCli(IActorRef Cli, string SessionId, JsonElement? ServerInfo, int ProcessId, bool CountedInBudget = false);
 
 /// <summary>No warm CLI of that profile is idle: the session starts its own.</summary>
 internal sealed record NoWarmCli;

@@ -37,7 +37,11 @@ internal sealed partial class SessionActor
     private void SendControl(IActorRef replyTo, ControlToSend control)
     {
         if (RefusedAsEnding(replyTo, f => new ControlResult(null, f))) return;
-        if (_status is SessionStatus.Initializing or SessionStatus.Restarting) _controls.Defer(new DeferredControl(replyTo, control));
+        if (_status is SessionStatus.Initializing or SessionStatus.Restarting or SessionStatus.Passivated)
+        {
+            _controls.Defer(new DeferredControl(replyTo, control));
+            WakeIfPassivated();
+        }
         else SendControlFrame(replyTo, control);
     }
 

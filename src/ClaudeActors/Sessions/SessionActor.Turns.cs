@@ -48,7 +48,8 @@ internal sealed partial class SessionActor
 
     private void StartNext()
     {
-        if (_status != SessionStatus.Ready || _cli is null) return;
+        if (_turns.Count > 0 && WakeIfPassivated()) return;
+        if (_status != SessionStatus.Ready || _cli is null || HoldNextTurn()) return;
         switch (_turns.TakeNext())
         {
             case PendingQuery pending:
@@ -142,6 +143,7 @@ internal sealed partial class SessionActor
     private void EndTurn(RunningQuery current, ResultMessage result, ClaudeMessage resultLine)
     {
         _turns.TakeCurrent();
+        _sampleAfterTurn = true;
         Timers.Cancel("query-" + current.Query.QueryId);
         Timers.Cancel("abandoned-" + current.Query.QueryId);
         if (!_options.NoSessionPersistence) _memory.ConversationPersisted = true;

@@ -19,7 +19,8 @@ internal sealed partial class SessionActor
         if (CliPrestart.TryTake(LaunchProfileKey.Of(_memory.Effective, _cliPath!)) is not { } prestarted) return false;
         _memory.SessionId = prestarted.SessionId;
         _memory.Effective = _memory.Effective with { SessionId = prestarted.SessionId };
-        StartCli(resume: null, prestarted);
+        LaunchCli(resume: null, prestarted);
+        AdoptIntoBudget(processId: 0); // it runs already: counted, not admitted; its pid follows with CliStarted
         return true;
     }
 
@@ -27,7 +28,7 @@ internal sealed partial class SessionActor
     {
         _awaitingWarmCli = true;
         SetStatus(SessionStatus.Initializing);
-        pool.Tell(new TakeWarmCli(LaunchProfileKey.Of(_memory.Effective, _cliPath!), _name));
+        pool.Tell(new TakeWarmCli(LaunchProfileKey.Of(_memory.Effective, _cliPath!), _name, NextAdmissionId()));
         Timers.StartSingleTimer("warm", WarmPoolSilent.Instance, WarmPoolAnswerTimeout);
     }
 
@@ -52,6 +53,7 @@ internal sealed partial class SessionActor
         {
             // Too late (the session started its own, or is stopping): the CLI is ours to end.
             Context.Stop(warm.Cli);
+            if (warm.CountedInBudget) ForgetWarmAdmission();
             return;
         }
         _awaitingWarmCli = false;
@@ -65,6 +67,8 @@ internal sealed partial class SessionActor
         _cliPid = warm.ProcessId;
         // Not a child (the pool is its parent): watched, its Terminated takes the crash path like a child's would.
         Context.Watch(_cli);
+        if (warm.CountedInBudget) TakeWarmAdmission();
+        else AdoptIntoBudget(warm.ProcessId);
         Log.Debug("Session {0} took a warm CLI (pid {1}).", _name, warm.ProcessId);
         BecomeReady(warm.ServerInfo);
     }

@@ -61,10 +61,11 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
     private SessionFailure? _lastFailure;
     private bool _restartRequested;
 
-    public SessionActor(string name, SessionOptions options, SessionMemory memory, TurnReporting turnReporting, IActorRef? warmPool)
+    public SessionActor(string name, SessionOptions options, SessionMemory memory, TurnReporting turnReporting, IActorRef? warmPool, CliBudgetLink? budget = null)
     {
         _warmPool = warmPool;
         _name = name;
+        _budget = budget;
         _turnReporting = turnReporting;
         _options = options;
         _memory = memory;
@@ -93,10 +94,12 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
     /// <param name="options">How to start its CLI.</param>
     /// <param name="turnReporting">What the parent wants to hear of each finished turn: nothing (the local supervisor) by default.</param>
     /// <param name="warmPool">The <see cref="WarmPool"/> a fresh session first asks for a started CLI, or null.</param>
-    public static Props Props(string name, SessionOptions options, TurnReporting turnReporting = TurnReporting.None, IActorRef? warmPool = null)
+    /// <param name="budget">The node's CLI budget, asked before every CLI start; none: CLIs start at once.</param>
+    public static Props Props(string name, SessionOptions options, TurnReporting turnReporting = TurnReporting.None,
+        IActorRef? warmPool = null, CliBudgetLink? budget = null)
     {
         var memory = new SessionMemory(options);
-        return Akka.Actor.Props.Create(() => new SessionActor(name, options, memory, turnReporting, warmPool));
+        return Akka.Actor.Props.Create(() => new SessionActor(name, options, memory, turnReporting, warmPool, budget));
     }
 
     // A CLI child never restarts in place: it would come back with stale arguments. The session decides. The CLI's
@@ -135,6 +138,7 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
     {
         Log.Error(reason, "Session {0} failed while handling {1}; it restarts and resumes its conversation.", _name, message?.GetType().Name ?? "a message");
         FailEverything(new SessionFailure(FailureKind.SessionCrashed, $"Session '{_name}' failed ({reason.GetType().Name}) and restarts."));
+        GiveUpAdmission(); // the next instance asks the budget again for its own CLI
         StopMcpServers(); // the next instance starts its own
         foreach (var child in Context.GetChildren())
         {
@@ -152,6 +156,7 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
     protected override void PostStop()
     {
         _callbacks.CancelAll();
+        GiveUpAdmission();
         StopMcpServers();
         FailEverything(new SessionFailure(FailureKind.SessionStopped, $"Session '{_name}' stopped."));
         if (_status is not (SessionStatus.Stopped or SessionStatus.Failed)) SetStatus(SessionStatus.Stopped);
@@ -165,11 +170,9 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
         ReceiveControls();
         ReceiveWarmStart();
         Receive<GetSessionId>(_ => Sender.Tell(new SessionIdReply(_memory.SessionId)));
-        // Measured only when asked: one small kernel-generated file per process of the CLI's tree.
-        Receive<GetSessionInfo>(_ => Sender.Tell(Info() with
-        {
-            CliMemory = _cliPid is { } pid && ProcessMemory.TreePss(pid) is { } pss ? new ByteSize(pss) : null,
-        }));
+        // The CLI's memory as last measured (after each turn, and every few seconds by the budget), never read here.
+        Receive<GetSessionInfo>(_ => Sender.Tell(WithMemory(Info())));
+        ReceiveBudget();
         // File IO off the actor's thread; the reply goes straight to the requester.
         Receive<GetConversation>(_ => SessionConversation.ReadAsync(_memory, _options).PipeTo(Sender));
         Receive<AwaitReady>(HandleAwaitReady);
@@ -177,7 +180,7 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
         Receive<StopDeadline>(_ => Context.Stop(Self));
         Receive<SimulateFailure>(f => throw new InvalidOperationException(f.Reason));
 
-        FromCurrentCli<CliStarted>(started => _cliPid = started.ProcessId);
+        FromCurrentCli<CliStarted>(OnCliStarted);
         FromCurrentCli<CliOutput>(output => HandleOutput(output.Message));
         FromCurrentCli<CliMalformedLine>(HandleMalformedLine);
         FromCurrentCli<CliEnded>(HandleCliEnded);
@@ -204,8 +207,9 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
         if (Sender.Equals(_cli)) handle(message);
     });
 
-    private void StartCli(string? resume, CliPrestart.Prestarted? prestarted = null)
+    private void LaunchCli(string? resume, CliPrestart.Prestarted? prestarted = null)
     {
+        _cliMemory = null;
         _mcp.EndGeneration(); // a new CLI initializes its MCP servers again: it gets new ones
         _cliGeneration++;
         _cliPid = null;
@@ -246,7 +250,7 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
     private void HandleCliEnded(CliEnded ended)
     {
         // Already being stopped by the session (stop, restart, a reason of its own): its Terminated finishes that.
-        if (_status is SessionStatus.Stopping || _restartRequested || _cliStoppedFor is not null) return;
+        if (_status is SessionStatus.Stopping || _restartRequested || _releasing || _cliStoppedFor is not null) return;
         // The Terminated that follows is then an old CLI's.
         _cli = null;
         _cliPid = null;
@@ -265,6 +269,7 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
             Context.Stop(Self);
             return;
         }
+        if (OnReleasedCliGone()) return;
         if (_restartRequested)
         {
             _restartRequested = false;
@@ -281,6 +286,7 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
         var failure = FailureClassifier.ForCliEnd(end, duringStartUp: _serverInfo is null && _memory.RestartCount == 0, _recentMalformed);
         _recentMalformed.Clear();
         _mcp.EndGeneration();
+        GiveUpAdmission();
         _lastFailure = failure;
         Log.Warning("Session {0}: {1}", _name, failure);
         // Everyone waiting on this CLI hears about it now, not at their timeout.
@@ -376,6 +382,7 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
             _countedStatus = status is SessionStatus.Stopped ? null : status;
         }
         if (changed) PublishStatus(failure);
+        if (changed) ReportActivity(status);
     }
 
     private void PublishStatus(SessionFailure? failure = null)
@@ -397,6 +404,10 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
     private void HandleAwaitReady(AwaitReady _)
     {
         if (_status is SessionStatus.Ready or SessionStatus.Busy) Sender.Tell(Info());
-        else if (!RefusedAsEnding(Sender, f => new SessionStartFailed(f))) _readyWaiters.Add(Sender);
+        else if (!RefusedAsEnding(Sender, f => new SessionStartFailed(f)))
+        {
+            _readyWaiters.Add(Sender);
+            WakeIfPassivated();
+        }
     }
 }

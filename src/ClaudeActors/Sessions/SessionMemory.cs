@@ -14,6 +14,8 @@ internal sealed class SessionMemory(SessionOptions options)
     public SessionOptions Effective { get; set; } = options;
     public string? Model { get; set; } = options.Model;
     public int RestartCount { get; set; }
+    /// <summary>CLIs replaced for memory (over the limit, or the hard ceiling).</summary>
+    public int RecycleCount { get; set; }
     public Queue<DateTimeOffset> RecentRestarts { get; } = new();
     public DateTimeOffset StartedAt { get; } = DateTimeOffset.UtcNow;
 

@@ -20,14 +20,20 @@ internal sealed class SessionSupervisor : ReceiveActor
     private readonly Dictionary<string, SessionStatus> _statuses = new(StringComparer.Ordinal);
     private readonly Dictionary<IActorRef, List<(string Name, IActorRef ReplyTo)>> _terminating = new();
     private IActorRef? _warmPool;
+    // The CLI budget of this supervisor's sessions: unlimited until WithClaudeSessions configures it.
+    private readonly IActorRef _budget;
 
     public SessionSupervisor()
     {
+        _budget = Context.ActorOf(Process.CliBudgetActor.Props(Process.CliBudgetSettings.Unlimited), "cli-budget");
+        Receive<ConfigureBudget>(c => _budget.Tell(new Process.CliBudgetActor.Configure(
+            Process.CliBudgetSettings.From(c.Options, c.Options.MemoryBudget, int.MaxValue), c.Options.MemorySampleInterval)));
+        Receive<Process.CliBudgetActor.GetStatus>(get => _budget.Forward(get));
         Receive<StartSession>(Start);
         // The pool is a child: its CLIs, idle or taken, end with the supervisor.
         Receive<StartWarmPool>(start =>
         {
-            _warmPool ??= Context.ActorOf(WarmPool.Props(start.Profiles), WarmPool.ActorName);
+            _warmPool ??= Context.ActorOf(WarmPool.UnderBudget(start.Profiles, _budget), WarmPool.ActorName);
             if (!Sender.IsNobody()) Sender.Tell(_warmPool);
         });
         Receive<TerminateSession>(Terminate);
@@ -99,7 +105,8 @@ internal sealed class SessionSupervisor : ReceiveActor
                 : new SessionStartRejected(new SessionFailure(FailureKind.SessionAlreadyExists, $"A session named '{name}' exists already.")));
             return;
         }
-        var session = Context.ActorOf(SessionActor.Props(name, start.Options with { Name = name }, warmPool: _warmPool), ActorName(name));
+        var session = Context.ActorOf(SessionActor.Props(name, start.Options with { Name = name }, warmPool: _warmPool,
+            budget: new CliBudgetLink(_budget, ReleaseThroughParent: false)), ActorName(name));
         Context.Watch(session);
         _sessions[name] = session;
         Sender.Tell(new SessionStarted(name, session, false));
@@ -119,6 +126,7 @@ internal sealed class SessionSupervisor : ReceiveActor
 
     private void OnTerminated(Terminated terminated)
     {
+        if (terminated.ActorRef.Equals(_budget)) return;
         var entry = _sessions.FirstOrDefault(kv => kv.Value.Equals(terminated.ActorRef));
         if (entry.Key is not null)
         {

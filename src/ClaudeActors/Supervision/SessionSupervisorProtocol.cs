@@ -66,3 +66,7 @@ public sealed record AllSessionsStopped
     /// <summary>The single instance.</summary>
     public static readonly AllSessionsStopped Instance = new();
 }
+
+/// <summary>The memory budget of the supervisor's CLIs, from <see cref="ClaudeSessionsOptions.MemoryBudget"/> and the start-queue options (sent by <c>WithClaudeSessions</c>).</summary>
+/// <param name="Options">The options holding the budget.</param>
+internal sealed record ConfigureBudget(ClaudeSessionsOptions Options);

@@ -37,6 +37,56 @@ public static class ClaudeActorsTelemetry
     private static readonly Counter<long> Passivations = Meter.CreateCounter<long>(
         "claude_actors.passivations", "{passivation}", "Sessions passivated (idle, cap or hand-off).");
 
+    private static readonly Counter<long> Recycles = Meter.CreateCounter<long>(
+        "claude_actors.cli.recycles", "{recycle}", "CLIs replaced for memory (reason: limit between turns, hard_limit mid-turn).");
+
+    // Every live CLI budget of the process (one per node or local supervisor), read by the gauges below.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<object, Func<BudgetFigures>> Budgets = new();
+
+    static ClaudeActorsTelemetry()
+    {
+        Meter.CreateObservableGauge("claude_actors.cli.memory.budget", () => Measure(s => s.Budget), "By", "The node's CLI memory budget (summed PSS).");
+        Meter.CreateObservableGauge("claude_actors.cli.memory.used", () => Measure(s => s.Used), "By", "Summed PSS of the node's live CLIs (estimates until measured).");
+        Meter.CreateObservableGauge("claude_actors.cli.starts.waiting", () => Measure(s => s.Waiting), "{start}", "CLI starts waiting for room in the budget.");
+    }
+
+    private static IEnumerable<Measurement<long>> Measure(Func<BudgetFigures, long?> value)
+    {
+        foreach (var (owner, read) in Budgets)
+            if (value(read()) is { } v) yield return new Measurement<long>(v, new KeyValuePair<string, object?>("budget", owner.ToString()));
+    }
+
+    /// <summary>Publishes a budget's figures until the returned handle is disposed.</summary>
+    internal static IDisposable TrackBudget(Func<BudgetFigures> read)
+    {
+        var key = new BudgetKey();
+        Budgets[key] = read;
+        return key.OnDispose(() => Budgets.TryRemove(key, out _));
+    }
+
+    private sealed class BudgetKey : IDisposable
+    {
+        private static int _next;
+        private readonly int _id = Interlocked.Increment(ref _next);
+        private Action? _dispose;
+
+        public BudgetKey OnDispose(Action dispose)
+        {
+            _dispose = dispose;
+            return this;
+        }
+
+        public void Dispose() => Interlocked.Exchange(ref _dispose, null)?.Invoke();
+
+        public override string ToString() => "budget-" + _id;
+    }
+
+    /// <summary>What a budget's gauges show.</summary>
+    internal readonly record struct BudgetFigures(long? Budget, long Used, long Waiting);
+
+    internal static void Recycled(string session, bool hard) => Recycles.Add(1,
+        new KeyValuePair<string, object?>("session", session), new KeyValuePair<string, object?>("reason", hard ? "hard_limit" : "limit"));
+
     internal static void StatusChanged(SessionStatus? from, SessionStatus to)
     {
         if (from is { } previous) Sessions.Add(-1, new KeyValuePair<string, object?>("status", previous.ToString()));

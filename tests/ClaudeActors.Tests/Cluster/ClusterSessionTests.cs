@@ -124,6 +124,26 @@ public sealed class ClusterSessionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_directory_shows_each_live_sessions_cli_memory_and_sessions_info_its_limit()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        var node = await Node(TestPaths.FakeCli, options: new ClaudeClusterOptions { MemoryBudget = ByteSize.Parse("4GiB") });
+        var session = await node.Sessions.StartAsync(new SessionOptions { Name = "measured", CliMemoryLimit = ByteSize.Parse("1GiB") });
+        Assert.Equal("grown", await session.FinalTextAsync("[grow:32]Say exactly: grown"));
+        // Measured after the turn off the session's thread, reported to the entity, written to the directory.
+        var entry = await AssertEventually(async () =>
+        {
+            var e = Assert.Single(await node.Client.ListDirectoryAsync(), e => e.Name == "measured");
+            Assert.True(e.CliMemory?.Bytes > 32L << 20, $"directory memory {e.CliMemory}");
+            return e;
+        });
+        var info = await session.GetInfoAsync();
+        Assert.Equal(ByteSize.Parse("1GiB"), info.CliMemoryLimit);
+        Assert.Equal(0, info.RecycleCount);
+        Assert.True(info.CliMemory?.Bytes > 32L << 20, $"info memory {info.CliMemory}, directory {entry.CliMemory}");
+    }
+
+    [Fact]
     public async Task Sqlite_keeps_the_conversation_across_a_full_restart_and_terminate_forgets_it()
     {
         var first = await Node(TestPaths.FakeCli);

@@ -207,4 +207,16 @@ public sealed class ClusterCommandTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(2, run.ExitCode);
         Assert.Contains(message, Assert.Single(run.StderrLines));
     }
+
+    [Theory]
+    [InlineData("--memory-budget", "lots")]
+    [InlineData("--cli-memory-limit", "-1G")]
+    [InlineData("--memory-budget", "0")]
+    public async Task Node_with_a_size_that_is_not_one_fails_at_once_with_code_2(string flag, string value)
+    {
+        var run = await Run("node", flag, value);
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains($"{flag}: '{value}' is not a size", run.Stderr);
+    }
 }

@@ -43,7 +43,7 @@ public sealed class HealthEndpointTests(ITestOutputHelper output) : IDisposable
     {
         var port = FreePort();
         await using var node = NodeProcess.Start(_sandbox,
-            ["--port", "0", "--data-dir", Path.Combine(_sandbox.Root, "data"), "--health-port", port.ToString(), "--otel", "console"],
+            ["--port", "0", "--data-dir", Path.Combine(_sandbox.Root, "data"), "--health-port", port.ToString(), "--otel", "console", "--memory-budget", "3GiB"],
             new Dictionary<string, string> { ["ClaudeActors__Defaults__CliPath"] = TestPaths.FakeCli }, output);
         await node.WaitUntilStartedAsync(TimeSpan.FromSeconds(30));
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
@@ -63,6 +63,11 @@ public sealed class HealthEndpointTests(ITestOutputHelper output) : IDisposable
         // Akka.Hosting's cluster readiness and the persistence plugins' checks; ours for the journal's database and the CLI.
         foreach (var name in new[] { "akka.cluster.join", "journal", "snapshot-store", "journal-database", "claude-cli" })
             Assert.Equal("Healthy", checks.GetProperty(name).GetProperty("status").GetString());
+        // The CLI budget's figures: the budget given, nothing used or waiting on an idle node.
+        var budget = checks.GetProperty("cli-budget").GetProperty("data");
+        Assert.Equal(3L << 30, budget.GetProperty("budget_bytes").GetInt64());
+        Assert.Equal(0, budget.GetProperty("waiting_starts").GetInt32());
+        Assert.Equal(0, budget.GetProperty("live_clis").GetInt32());
 
         Assert.Equal(0, await node.TerminateAsync(TimeSpan.FromSeconds(15)));
     }

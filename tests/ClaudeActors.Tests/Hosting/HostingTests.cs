@@ -38,6 +38,28 @@ public sealed class HostingTests : FakeApiTestBase
     }
 
     [Fact]
+    public async Task The_memory_budget_and_the_cli_limit_bind_from_configuration()
+    {
+        using var host = BuildHost(TestPaths.FakeCli, new()
+        {
+            ["ClaudeActors:MemoryBudget"] = "2GiB",
+            ["ClaudeActors:StartWaitTimeout"] = "00:00:05",
+            ["ClaudeActors:Defaults:CliMemoryLimit"] = "512MiB",
+            ["ClaudeActors:Sessions:0:Name"] = "limited",
+        });
+        await host.StartAsync();
+        var sessions = host.Services.GetRequiredService<IClaudeSessions>();
+        var limited = await WaitForAsync(() => sessions.GetAsync("limited"));
+        await limited.WaitUntilReadyAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(ByteSize.Parse("512MiB"), (await limited.GetInfoAsync()).CliMemoryLimit);
+        var supervisor = await host.Services.GetRequiredService<ActorRegistry>().GetAsync<ClaudeSessions>();
+        var budget = await supervisor.Ask<ClaudeActors.Process.CliBudgetActor.Status>(ClaudeActors.Process.CliBudgetActor.GetStatus.Instance, TimeSpan.FromSeconds(5));
+        Assert.Equal(2L << 30, budget.Budget);
+        Assert.Equal(1, budget.Live);
+        await host.StopAsync();
+    }
+
+    [Fact]
     public async Task Declared_sessions_start_with_the_host_and_the_host_stop_ends_every_cli()
     {
         using var host = BuildHost(TestPaths.FakeCli, new()

@@ -77,4 +77,16 @@ public sealed class LaunchProfileKeyTests
         Assert.Equal(TimeSpan.FromMilliseconds(1000), WarmPoolPlan.Backoff(3));
         Assert.Equal(TimeSpan.FromSeconds(30), WarmPoolPlan.Backoff(50));
     }
+
+    [Theory]
+    [InlineData(null, 0L, 0, 10, 0, 10)]            // no memory budget: the count room
+    [InlineData(1000L, 400L, 2, 10, 0, 3)]          // (1000 - 400) / 200 = 3 CLIs of memory, 8 of count
+    [InlineData(1000L, 400L, 9, 10, 0, 1)]          // 1 of count
+    [InlineData(1000L, 1100L, 2, 10, 0, 0)]         // over the budget: none
+    [InlineData(1000L, 0L, 0, 10, 1, 0)]            // a session's start waits: the pool leaves the room to it
+    public void Under_a_budget_the_pool_fills_only_the_smaller_of_count_and_memory_room(long? budget, long used, int live, int maxLive, int waiting, int room)
+    {
+        var status = new CliBudgetActor.Status(budget, used, live, waiting, maxLive, Estimate: 200);
+        Assert.Equal(room, int.MaxValue - WarmPoolPlan.EffectiveLive(status));
+    }
 }

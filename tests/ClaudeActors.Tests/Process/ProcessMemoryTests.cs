@@ -55,8 +55,12 @@ public sealed class ProcessMemoryTests(ITestOutputHelper output) : SessionTestKi
         var after = ProcessMemory.TreePss(pid)!.Value;
         Assert.True(after - before >= 48L << 20, $"PSS {new ByteSize(before)} -> {new ByteSize(after)}");
 
-        // The session reports the same figure in its info (sessions info shows it).
-        var reported = (await session.GetInfoAsync()).CliMemory!.Value;
-        Assert.True(reported.Bytes >= before + (48L << 20), $"reported {reported}");
+        // The session reports the same figure in its info (sessions info shows it), measured after the turn off its thread.
+        ByteSize? reported = null;
+        Assert.True(await ProcessTable.WaitUntilAsync(() =>
+        {
+            reported = session.GetInfoAsync().GetAwaiter().GetResult().CliMemory;
+            return reported?.Bytes >= before + (48L << 20);
+        }, TimeSpan.FromSeconds(10)), $"reported {reported}");
     }
 }
