@@ -26,6 +26,13 @@ public sealed class ClaudeClusterOptions
 
     /// <summary>The most live CLI processes per node; the least recently used session passivates past it.</summary>
     public int MaxLiveCliProcesses { get; set; } = 100;
+
+    /// <summary>
+    /// Each session gets its own config dir and working directory (<see cref="SessionIsolation"/>), under
+    /// <see cref="ClaudeSessionsOptions.Isolation"/>'s directory (default <see cref="SessionIsolation.DefaultDirectory"/>).
+    /// Off by default in the library; the <c>node</c> command turns it on (<c>ClaudeActors:Cluster:Isolation</c>).
+    /// </summary>
+    public bool Isolation { get; set; }
 }
 
 /// <summary>Akka.Hosting integration of cluster mode.</summary>
@@ -85,6 +92,7 @@ public static class ClusterHostingExtensions
     {
         ArgumentNullException.ThrowIfNull(sessions);
         ArgumentNullException.ThrowIfNull(cluster);
+        if (cluster.Isolation) sessions.Isolation ??= new SessionIsolation();
         var declared = sessions.ResolveDeclared();
         builder.WithCustomSerializer("claude-actors", [typeof(IClaudeActorsMessage)], system => new ClaudeActorsSerializer(system));
         builder.AddHocon(FailoverHocon, HoconAddMode.Append);
@@ -116,8 +124,9 @@ public static class ClusterHostingExtensions
         }
         // Declared sessions are created (or found) at start-up: the equivalent of remember-entities, without
         // re-spawning every CLI on each rebalance.
-        return builder.WithActors((system, registry) =>
+        return builder.WithActors((system, registry, resolver) =>
         {
+            Hosting.AkkaHostingExtensions.UseHostConfiguration(system, sessions, resolver);
             // The directory's replicator runs from the start, so listing works before the first session writes to it.
             _ = Akka.DistributedData.DistributedData.Get(system);
             var region = registry.Get<ClaudeSessionRegion>();

@@ -191,6 +191,7 @@ internal static class NodeCommand
             if (MaxCli is { } max) config.Cluster.MaxLiveCliProcesses = max;
             if (CliPath is not null) config.Sessions.Defaults = config.Sessions.Defaults with { CliPath = CliPath };
             config.ApplyRoles();
+            config.ApplyIsolation();
         }
     }
 
@@ -257,8 +258,12 @@ internal static class NodeCommand
                 cluster.SelfAddress, roles, config.Cluster.HostSessions ? "hosts sessions" : "routes to sessions elsewhere", storage));
         });
         lifetime.ApplicationStopping.Register(() => logger.LogInformation("node stopping: leaving the cluster and stopping its sessions"));
-        if (config.Cluster.HostSessions && CliCredentials.MissingWarning(config.Sessions.Defaults.Environment, Environment.GetEnvironmentVariable) is { } missing)
+        if (config.Cluster.HostSessions && CliCredentials.MissingWarning(config.Sessions.Defaults, Environment.GetEnvironmentVariable, config.Sessions.Isolation is not null) is { } missing)
             logger.LogWarning("{Warning}", missing);
+        if (config.Cluster.HostSessions)
+            logger.LogInformation("{Isolation}", config.Sessions.Isolation is { } isolation
+                ? $"sessions are isolated: each has its own config dir and working directory under {Path.Combine(isolation.EffectiveDirectory, "sessions")} ({NodeConfiguration.IsolationKey}=false turns it off)"
+                : $"sessions share the node's config dir and working directory ({NodeConfiguration.IsolationKey} is false)");
         // The console lifetime turns Ctrl-C and SIGTERM into a graceful stop: Akka's coordinated shutdown hands the
         // sessions off (their CLIs stop), leaves the cluster, then stops the ActorSystem.
         await host.RunAsync(cancellationToken);

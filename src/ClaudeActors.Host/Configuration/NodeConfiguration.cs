@@ -29,14 +29,22 @@ internal sealed class NodeConfiguration
 
     public required ClaudeSessionsOptions Sessions { get; init; }
 
-    /// <summary>A session-hosting node: every section bound.</summary>
-    public static NodeConfiguration ForNode(IConfiguration configuration) => new()
+    /// <summary>The key that turns session isolation off on a node (<c>false</c>); on when absent.</summary>
+    public const string IsolationKey = "ClaudeActors:Cluster:Isolation";
+
+    /// <summary>A session-hosting node: every section bound; isolation on unless <see cref="IsolationKey"/> is <c>false</c>.</summary>
+    public static NodeConfiguration ForNode(IConfiguration configuration)
     {
-        Node = configuration.GetSection(NodeSettings.SectionName).Get<NodeSettings>() ?? new NodeSettings(),
-        Persistence = configuration.GetSection(PersistenceSettings.SectionName).Get<PersistenceSettings>() ?? new PersistenceSettings(),
-        Cluster = BindCluster(configuration),
-        Sessions = configuration.GetSection(ClaudeSessionsOptions.SectionName).Get<ClaudeSessionsOptions>() ?? new ClaudeSessionsOptions(),
-    };
+        var cluster = BindCluster(configuration);
+        cluster.Isolation = configuration.GetValue<bool?>(IsolationKey) ?? true;
+        return new NodeConfiguration
+        {
+            Node = configuration.GetSection(NodeSettings.SectionName).Get<NodeSettings>() ?? new NodeSettings(),
+            Persistence = configuration.GetSection(PersistenceSettings.SectionName).Get<PersistenceSettings>() ?? new PersistenceSettings(),
+            Cluster = cluster,
+            Sessions = configuration.GetSection(ClaudeSessionsOptions.SectionName).Get<ClaudeSessionsOptions>() ?? new ClaudeSessionsOptions(),
+        };
+    }
 
     /// <summary>
     /// A short-lived client node (operator commands, <c>chat --join</c>): the configured hostname (so the cluster
@@ -84,6 +92,14 @@ internal sealed class NodeConfiguration
     public void ApplyRoles()
     {
         if (!Node.EffectiveRoles.Contains(Cluster.Role)) Cluster.HostSessions = false;
+    }
+
+    /// <summary>Isolated sessions live under the node's data directory (<c>&lt;data&gt;/sessions/</c>), unless <c>ClaudeActors:Isolation:Directory</c> says otherwise.</summary>
+    public void ApplyIsolation()
+    {
+        if (!Cluster.Isolation) return;
+        Sessions.Isolation ??= new SessionIsolation();
+        if (string.IsNullOrWhiteSpace(Sessions.Isolation.Directory)) Sessions.Isolation.Directory = Node.EffectiveDataDirectory;
     }
 
     /// <summary>The journal's connection string (null on client nodes); creates the SQLite file's folder.</summary>

@@ -23,6 +23,13 @@ public sealed class ClaudeSessionsOptions
     /// <summary>Sessions started with the host and kept under the supervisor (like the children of <c>ClaudeCode.Supervisor</c>).</summary>
     public List<SessionOptions> Sessions { get; set; } = [];
 
+    /// <summary>
+    /// Per-session config dir and working directory for every named session (see <see cref="SessionIsolation"/>);
+    /// null: off (sessions share the host's config dir and current directory, as before). In cluster mode
+    /// <c>ClaudeClusterOptions.Isolation</c> turns it on.
+    /// </summary>
+    public SessionIsolation? Isolation { get; set; }
+
     /// <summary>The options that belong to one conversation and are never taken from <see cref="Defaults"/>.</summary>
     public static readonly IReadOnlySet<string> PerSession = new HashSet<string>(StringComparer.Ordinal)
     {
@@ -67,8 +74,15 @@ public sealed class ClaudeSessionsOptions
         var d = Defaults;
         var environment = new Dictionary<string, string>(d.Environment);
         foreach (var (key, value) in session.Environment) environment[key] = value;
-        return session with
+        var references = new Dictionary<string, string>(d.EnvironmentFromConfiguration);
+        foreach (var (key, value) in session.EnvironmentFromConfiguration) references[key] = value;
+        // A literal of the session wins over a reference of the defaults, and the other way round.
+        foreach (var key in session.Environment.Keys) references.Remove(key);
+        foreach (var key in session.EnvironmentFromConfiguration.Keys) environment.Remove(key);
+        var resolved = session with
         {
+            EnvironmentFromConfiguration = references,
+            Sandbox = session.Sandbox ?? d.Sandbox,
             Model = session.Model ?? d.Model,
             SystemPrompt = session.SystemPrompt ?? d.SystemPrompt,
             AppendSystemPrompt = session.AppendSystemPrompt ?? d.AppendSystemPrompt,
@@ -107,5 +121,7 @@ public sealed class ClaudeSessionsOptions
             Restart = session.Restart != RestartPolicy.Default ? session.Restart : d.Restart,
             ControlTimeout = session.ControlTimeout != SessionOptions.DefaultControlTimeout ? session.ControlTimeout : d.ControlTimeout,
         };
+        // The node's defaults never pick a session's directories: its own options may.
+        return Isolation is null ? resolved : Isolation.Layout.Apply(resolved, session.Environment, session.WorkingDirectory);
     }
 }

@@ -38,6 +38,12 @@ public enum FailureKind
     /// (it may have run, in part, there); the session comes back on another node for the next query.
     /// </summary>
     NodeUnreachable,
+
+    /// <summary>The session asks for the command sandbox (<see cref="SessionOptions.Sandbox"/>) and this machine cannot run it (bubblewrap missing, unsupported platform); nothing was started.</summary>
+    SandboxUnavailable,
+
+    /// <summary>A credential given by reference (<see cref="SessionOptions.EnvironmentFromConfiguration"/>) has no value in the host's configuration; nothing was started.</summary>
+    CredentialUnavailable,
 }
 
 /// <summary>A typed, serialisable failure: every query and control request ends with a result or one of these.</summary>
@@ -72,6 +78,8 @@ public sealed record SessionFailure(FailureKind Kind, string Message)
         FailureKind.SessionCrashed => new SessionCrashedException(this),
         FailureKind.ProtocolError => new ProtocolErrorException(this),
         FailureKind.NodeUnreachable => new NodeUnreachableException(this),
+        FailureKind.SandboxUnavailable => new SandboxUnavailableException(this),
+        FailureKind.CredentialUnavailable => new CredentialUnavailableException(this),
         _ => new ClaudeSessionException(this),
     };
 
@@ -150,3 +158,9 @@ public sealed class ProtocolErrorException(SessionFailure failure) : ClaudeSessi
 /// query ended. Never retried for the caller: the turn may have run, in part, on that node.
 /// </summary>
 public sealed class NodeUnreachableException(SessionFailure failure) : ClaudeSessionException(failure);
+
+/// <summary>The session needs the command sandbox and the machine cannot run it: it was not started unsandboxed.</summary>
+public sealed class SandboxUnavailableException(SessionFailure failure) : ClaudeSessionException(failure);
+
+/// <summary>A credential reference of the session has no value in the host's configuration.</summary>
+public sealed class CredentialUnavailableException(SessionFailure failure) : ClaudeSessionException(failure);
