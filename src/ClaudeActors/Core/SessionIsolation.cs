@@ -55,7 +55,9 @@ internal sealed class IsolationLayout(string dataDirectory)
 
     private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
 
-    public string SessionsRoot { get; } = Path.Combine(Path.GetFullPath(dataDirectory), SessionsFolder);
+    public string DataDirectory { get; } = Path.GetFullPath(dataDirectory);
+
+    public string SessionsRoot => Path.Combine(DataDirectory, SessionsFolder);
 
     /// <summary>The folder name of <paramref name="sessionName"/>; the same on every machine.</summary>
     public static string Encode(string sessionName)
@@ -118,6 +120,14 @@ internal sealed class IsolationLayout(string dataDirectory)
         {
             Environment = environment,
             WorkingDirectory = ownWorkingDirectory ?? dirs.Work,
+            // With the sandbox, Bash may not read the data directory (the other sessions, the journal) but its own folder.
+            Sandbox = resolved.Sandbox is { Enabled: true } sandbox
+                ? sandbox with
+                {
+                    DenyRead = sandbox.DenyRead.Append(DataDirectory).Distinct().ToList(),
+                    AllowRead = sandbox.AllowRead.Append(dirs.Root).Distinct().ToList(),
+                }
+                : resolved.Sandbox,
         };
     }
 
