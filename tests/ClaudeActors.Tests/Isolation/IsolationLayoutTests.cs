@@ -1,3 +1,4 @@
+using ClaudeActors.Process;
 using ClaudeActors.Tests.Chaos;
 using Xunit;
 
@@ -122,5 +123,81 @@ public sealed class IsolationLayoutTests : IDisposable
         catch (DirectoryNotFoundException)
         {
         }
+    }
+}
+
+/// <summary>The sandbox settings and credential references as the CLI gets them.</summary>
+public sealed class SandboxAndCredentialTests
+{
+    [Fact]
+    public void The_sandbox_is_merged_into_the_sessions_own_settings_json()
+    {
+        var options = new SessionOptions
+        {
+            Settings = """{"model":"x","sandbox":{"enabled":false}}""",
+            Sandbox = new SessionSandbox { Enabled = true, AutoAllowBashIfSandboxed = true, ExcludedCommands = ["docker:*"], AllowedDomains = ["example.com"], DenyRead = ["/secret"] },
+        };
+        var args = CliCommandBuilder.BuildArguments(options);
+        var settings = System.Text.Json.Nodes.JsonNode.Parse(args[args.ToList().IndexOf("--settings") + 1])!;
+        Assert.Equal("x", (string?)settings["model"]);
+        var sandbox = settings["sandbox"]!;
+        Assert.True((bool)sandbox["enabled"]!);
+        Assert.True((bool)sandbox["failIfUnavailable"]!); // the CLI refuses too, should our check ever miss
+        Assert.False((bool)sandbox["allowUnsandboxedCommands"]!);
+        Assert.True((bool)sandbox["autoAllowBashIfSandboxed"]!);
+        Assert.Equal("docker:*", (string?)sandbox["excludedCommands"]![0]);
+        Assert.Equal("example.com", (string?)sandbox["network"]!["allowedDomains"]![0]);
+        Assert.Equal("/secret", (string?)sandbox["filesystem"]!["denyRead"]![0]);
+        Assert.Single(args, a => a == "--settings");
+    }
+
+    [Fact]
+    public void Settings_that_cannot_take_the_sandbox_are_an_option_error()
+    {
+        var options = new SessionOptions { Settings = "/no/such/settings.json", Sandbox = new SessionSandbox { Enabled = true } };
+        Assert.Contains(options.Validate(), e => e.Contains("Sandbox", StringComparison.Ordinal));
+        Assert.Empty((options with { Sandbox = null }).Validate());
+    }
+
+    [Fact]
+    public void A_missing_sandbox_runtime_is_named()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        Assert.Null(SandboxRuntime.Probe(_ => "/usr/bin/x"));
+        Assert.Contains("bwrap", SandboxRuntime.Probe(p => p == "socat" ? "/usr/bin/socat" : null));
+    }
+
+    [Fact]
+    public void A_reference_resolves_at_start_is_kept_secret_and_a_missing_one_fails_typed()
+    {
+        const string key = "sk-ant-referenced-value-987654321";
+        var options = new SessionOptions { Name = "r", EnvironmentFromConfiguration = new Dictionary<string, string> { ["MY_VAR"] = "Vault:R" } };
+        var spec = CliCommandBuilder.Build(options, "/bin/true", configuration: k => k == "Vault:R" ? key : null);
+        Assert.Equal(key, spec.Environment["MY_VAR"]);
+        Assert.Contains(key, spec.SecretValues); // secret whatever the variable is called
+        Assert.DoesNotContain(key, options.ToString());
+        Assert.DoesNotContain(key, System.Text.Json.JsonSerializer.Serialize(options));
+
+        var failure = CredentialReferences.Check(options, _ => null);
+        Assert.Equal(FailureKind.CredentialUnavailable, failure!.Kind);
+        Assert.Contains("Vault:R", failure.Message);
+        Assert.IsType<CredentialUnavailableException>(failure.ToException());
+        Assert.Null(CredentialReferences.Check(options, _ => key));
+    }
+
+    [Fact]
+    public void A_literal_and_a_reference_for_one_variable_are_an_option_error()
+    {
+        var options = new SessionOptions
+        {
+            Environment = new Dictionary<string, string> { ["ANTHROPIC_API_KEY"] = "literal" },
+            EnvironmentFromConfiguration = new Dictionary<string, string> { ["ANTHROPIC_API_KEY"] = "Vault:Key" },
+        };
+        Assert.Contains(options.Validate(), e => e.Contains("both", StringComparison.Ordinal));
+        // Through the defaults, the session's choice wins instead.
+        var node = new ClaudeSessionsOptions { Defaults = new SessionOptions { Environment = options.Environment } };
+        var resolved = node.Resolve(new SessionOptions { EnvironmentFromConfiguration = options.EnvironmentFromConfiguration });
+        Assert.False(resolved.Environment.ContainsKey("ANTHROPIC_API_KEY"));
+        Assert.Empty(resolved.Validate());
     }
 }
