@@ -67,7 +67,8 @@ public sealed class ClaudeSessionsOptions
     /// Applies <see cref="Defaults"/> under <paramref name="session"/>: each value the session leaves unset (null, empty,
     /// false or its default) comes from the defaults; environments are merged, the session's keys winning. The
     /// conversation's own choices (<see cref="PerSession"/>: name, resume, continue, fork, session id) never come
-    /// from the defaults.
+    /// from the defaults. With <see cref="Isolation"/>, a named session then gets its own config dir and working
+    /// directory (created owner-only when missing) unless its own options set them.
     /// </summary>
     public SessionOptions Resolve(SessionOptions session)
     {
