@@ -169,3 +169,40 @@ public sealed class IsolatedSessionTests : SessionTestKit
         await AssertNoCliLeftAsync(layout, "victim-b", "reader-a");
     }
 }
+
+/// <summary>The sandbox failing inside the CLI (bubblewrap there, but broken): no command runs unconfined.</summary>
+public sealed class BrokenSandboxTests(ITestOutputHelper output) : SessionTestKit(output)
+{
+    [Fact]
+    public async Task With_a_broken_bubblewrap_a_bash_command_does_not_run_unsandboxed()
+    {
+        if (!OperatingSystem.IsLinux() || ClaudeActors.Process.SandboxRuntime.MissingReason is not null) return; // the preflight answers first there
+        // A bwrap that always fails, first on the CLI's PATH: the host's check passes, the CLI's use of the sandbox does not.
+        var bin = Directory.CreateDirectory(Path.Combine(Sandbox.Root, "bin")).FullName;
+        var bwrap = Path.Combine(bin, "bwrap");
+        File.WriteAllText(bwrap, "#!/bin/sh\nexit 1\n");
+        File.SetUnixFileMode(bwrap, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var environment = new Dictionary<string, string>(Sandbox.Environment)
+        {
+            ["PATH"] = bin + ":" + Environment.GetEnvironmentVariable("PATH"),
+            ["IS_SANDBOX"] = "1",
+        };
+        var options = Sandbox.RealCliOptions() with
+        {
+            Environment = environment, PermissionMode = PermissionMode.BypassPermissions, Sandbox = new SessionSandbox { Enabled = true },
+        };
+        var marker = Path.Combine(Sandbox.WorkDir, "ran.txt");
+        try
+        {
+            await using var session = await ClaudeSession.StartAsync(Sys, options);
+            Api.EnqueueReply(FakeReply.ToolUse("Bash", new { command = "echo ran > " + marker, description = "write marker" }));
+            await session.FinalTextAsync("use the tool");
+        }
+        catch (ClaudeSessionException ex)
+        {
+            // The CLI refusing to start (failIfUnavailable) is typed as the host's own check.
+            Assert.True(ex.Failure.Kind == FailureKind.SandboxUnavailable, ex.ToString());
+        }
+        Assert.False(File.Exists(marker), "a Bash command ran although the sandbox could not start");
+    }
+}
