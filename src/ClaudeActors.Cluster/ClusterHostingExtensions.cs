@@ -105,8 +105,19 @@ public static class ClusterHostingExtensions
         {
             builder.WithActors((system, registry) =>
                 registry.Register<SessionBudget>(system.ActorOf(SessionBudget.Props(cluster.MaxLiveCliProcesses), "claude-session-budget")));
+            var warmProfiles = Process.WarmPoolProfiles.From(sessions);
+            if (warmProfiles.Count > 0)
+                builder.WithActors((system, registry) =>
+                {
+                    // The node's count cap holds the pool's CLIs too: the budget's live count is asked before each refill.
+                    var budget = registry.Get<SessionBudget>();
+                    registry.Register<Process.WarmPool>(system.ActorOf(Process.WarmPool.Props(warmProfiles,
+                        () => budget.Ask<int>(new SessionBudget.GetLiveCount(), TimeSpan.FromSeconds(5)), cluster.MaxLiveCliProcesses),
+                        "claude-" + Process.WarmPool.ActorName));
+                });
             builder.WithShardRegion<ClaudeSessionRegion>(RegionName,
-                (_, registry, _) => entityId => SessionEntity.Props(entityId, sessions, registry.Get<SessionBudget>(), cluster.PassivateIdleAfter),
+                (_, registry, _) => entityId => SessionEntity.Props(entityId, sessions, registry.Get<SessionBudget>(), cluster.PassivateIdleAfter,
+                    registry.TryGet<Process.WarmPool>(out var pool) ? pool : null),
                 extractor,
                 new ShardOptions
                 {

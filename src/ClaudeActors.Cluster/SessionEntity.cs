@@ -26,6 +26,7 @@ internal sealed class SessionEntity : ReceivePersistentActor, IWithTimers
     private readonly string _name;
     private readonly ClaudeSessionsOptions _node;
     private readonly IActorRef _budget;
+    private readonly IActorRef? _warmPool;
     private readonly TimeSpan? _idleAfter;
     private readonly SessionLog _logs;
     private readonly StringBuilder _recoveredTranscript = new();
@@ -51,8 +52,9 @@ internal sealed class SessionEntity : ReceivePersistentActor, IWithTimers
     private int _turns;
     private decimal _cost;
 
-    public SessionEntity(string name, ClaudeSessionsOptions node, IActorRef budget, TimeSpan? idleAfter)
+    public SessionEntity(string name, ClaudeSessionsOptions node, IActorRef budget, TimeSpan? idleAfter, IActorRef? warmPool = null)
     {
+        _warmPool = warmPool;
         _name = name;
         _node = node;
         _budget = budget;
@@ -119,8 +121,8 @@ internal sealed class SessionEntity : ReceivePersistentActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(string name, ClaudeSessionsOptions node, IActorRef budget, TimeSpan? idleAfter) =>
-        Akka.Actor.Props.Create(() => new SessionEntity(name, node, budget, idleAfter));
+    public static Props Props(string name, ClaudeSessionsOptions node, IActorRef budget, TimeSpan? idleAfter, IActorRef? warmPool = null) =>
+        Akka.Actor.Props.Create(() => new SessionEntity(name, node, budget, idleAfter, warmPool));
 
     // The CLI starts with the first message that needs it (Forward), not here: looking at a passivated session
     // (its id, its info) answers from the journal and starts nothing, nor writes its transcript back.
@@ -191,7 +193,7 @@ internal sealed class SessionEntity : ReceivePersistentActor, IWithTimers
                 : options with { SessionId = _sessionId, Resume = null, Continue = false, ForkSession = false };
         }
         _childGeneration++;
-        _child = Context.ActorOf(SessionActor.Props(_name, options, options.NoSessionPersistence ? TurnReporting.Report : TurnReporting.ReportAndAwaitJournal), "session-" + _childGeneration);
+        _child = Context.ActorOf(SessionActor.Props(_name, options, options.NoSessionPersistence ? TurnReporting.Report : TurnReporting.ReportAndAwaitJournal, _warmPool), "session-" + _childGeneration);
         Context.Watch(_child);
         _status = SessionStatus.Initializing;
         _budget.Tell(new SessionBudget.Started(Self));

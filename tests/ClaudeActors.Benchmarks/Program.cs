@@ -1,5 +1,6 @@
 // A plain benchmark harness (not part of the test run). Usage:
-//   dotnet run -c Release --project tests/ClaudeActors.Benchmarks -- [all|turn|start|parse|cluster|trace] [--iterations N] [--fake-cli]
+//   dotnet run -c Release --project tests/ClaudeActors.Benchmarks -- [all|turn|start|parse|cluster|trace|coldstart|api] [--iterations N] [--fake-cli]
+//     coldstart: build tests/ClaudeActors.ColdStart in the same configuration first; api: only the fake API, its URL on stdout
 //     cluster options: [--sessions N] [--seconds S] [--passivated K] [--create-seconds S] [--create-parallelism P] [--script-cli]
 //                      [--live K] [--loss-runs R] [--only throughput|passivated|live|loss]
 //     (the memory benchmarks run in a child process of their own, started with --child, for a clean managed heap)
@@ -20,7 +21,7 @@ for (var i = 0; i < args.Length; i++)
 {
     switch (args[i])
     {
-        case "all" or "turn" or "start" or "parse" or "cluster" or "trace":
+        case "all" or "turn" or "start" or "parse" or "cluster" or "trace" or "coldstart" or "api":
             command = args[i];
             break;
         case "--iterations" or "-n" when i + 1 < args.Length && int.TryParse(args[i + 1], out var n) && n > 0:
@@ -69,7 +70,7 @@ for (var i = 0; i < args.Length; i++)
             child = true;
             break;
         default:
-            Console.Error.WriteLine("usage: ClaudeActors.Benchmarks [all|turn|start|parse|cluster|trace] [--iterations N] " +
+            Console.Error.WriteLine("usage: ClaudeActors.Benchmarks [all|turn|start|parse|cluster|trace|coldstart|api] [--iterations N] " +
                                     "[--sessions N] [--seconds S] [--passivated K] [--create-seconds S] [--create-parallelism P] [--script-cli] [--live K] [--loss-runs R] " +
                                     "[--only throughput|passivated|live|loss] [--fake-cli]");
             return 2;
@@ -121,6 +122,21 @@ try
         {
             await system.Terminate().WaitAsync(TimeSpan.FromSeconds(30));
         }
+    }
+
+    if (command is "all" or "coldstart")
+    {
+        await using var api = await FakeMessagesApi.StartAsync(cts.Token);
+        rows.AddRange(await ColdStartBenchmark.RunAsync(api, iterations ?? 10, cts.Token));
+    }
+
+    if (command is "api")
+    {
+        // For timing the cold-start child from outside: the fake API until stdin closes (or the time bound).
+        await using var api = await FakeMessagesApi.StartAsync(cts.Token);
+        Console.WriteLine(api.BaseUrl);
+        await Console.In.ReadToEndAsync(cts.Token);
+        return 0;
     }
 
     if (command is "all" or "cluster")

@@ -153,6 +153,8 @@ internal static class ChatCommand
     /// </summary>
     private static async Task<int> RunLocalAsync(HostApplicationBuilder builder, LogLevel akkaLogLevel, SessionOptions options, ChatSignals signals, ChatConsole console)
     {
+        // The CLI starts now, while the host and its ActorSystem are built: the session takes it when it starts.
+        ClaudeSession.Prestart(options);
         builder.Services.AddClaudeActorsNode(akkaLogLevel, HostBuilderExtensions.LocalSessions);
         using var host = builder.Build();
         await host.StartAsync(CancellationToken.None);

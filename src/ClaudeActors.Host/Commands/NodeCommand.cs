@@ -149,13 +149,24 @@ internal static class NodeCommand
             hostname, publicHostname, port, seeds, discovery, contactPoints, serviceName, requiredContactPoints, roles, dataDir,
             persistence, connectionString, idleTimeout, maxCli, cliPath, verbose, logFormat, healthPort, healthHost, otel,
         };
+        var warmPool = new Option<int?>("--warm-pool")
+        {
+            Description = "Keep N CLIs started and initialized ahead for new sessions launched with the node's defaults: such a session is Ready at once " +
+                          "(ClaudeActors:WarmPool; a declared session's WarmPool keeps a pool of its own options). Within --max-cli. Default: 0.",
+            HelpName = "N",
+        };
+        warmPool.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int?>() is < 0) result.AddError("--warm-pool must be 0 or a positive number.");
+        });
+        command.Options.Add(warmPool);
         command.SetAction((parse, cancellationToken) =>
         {
             var overrides = new NodeOverrides(
                 parse.GetValue(hostname), parse.GetValue(publicHostname), parse.GetValue(port), parse.GetValue(seeds), parse.GetValue(roles),
                 parse.GetValue(dataDir), parse.GetValue(persistence), parse.GetValue(connectionString), parse.GetValue(idleTimeout),
                 parse.GetValue(maxCli), parse.GetValue(cliPath), parse.GetValue(discovery), parse.GetValue(contactPoints), parse.GetValue(serviceName),
-                parse.GetValue(requiredContactPoints));
+                parse.GetValue(requiredContactPoints)) { WarmPool = parse.GetValue(warmPool) };
             return RunAsync(overrides, parse.GetValue(verbose), parse.GetValue(logFormat) == "json", parse.GetValue(healthPort), parse.GetValue(healthHost)!, parse.GetValue(otel), cancellationToken);
         });
         return command;
@@ -166,6 +177,8 @@ internal static class NodeCommand
         string? Persistence, string? ConnectionString, int? IdleTimeoutSeconds, int? MaxCli, string? CliPath,
         string? Discovery, string[]? ContactPoints, string? ServiceName, int? RequiredContactPoints)
     {
+        public int? WarmPool { get; init; }
+
         /// <summary>The flags win over appsettings.json and the environment.</summary>
         public void ApplyTo(NodeConfiguration config)
         {
@@ -189,6 +202,7 @@ internal static class NodeCommand
             }
             if (IdleTimeoutSeconds is { } idle) config.Cluster.PassivateIdleAfter = idle == 0 ? null : TimeSpan.FromSeconds(idle);
             if (MaxCli is { } max) config.Cluster.MaxLiveCliProcesses = max;
+            if (WarmPool is { } warm) config.Sessions.WarmPool = warm;
             if (CliPath is not null) config.Sessions.Defaults = config.Sessions.Defaults with { CliPath = CliPath };
             config.ApplyRoles();
             config.ApplyIsolation();

@@ -56,6 +56,16 @@ public sealed class ClaudeSession : IAsyncDisposable
     public IActorRef Actor { get; }
 
     /// <summary>
+    /// Starts the claude CLI for a session with <paramref name="options"/> now, before the ActorSystem exists: a
+    /// short-lived program (a chat, a worker, a test) then pays the CLI's own start-up and the host's (ActorSystem,
+    /// first use of the session path) at the same time, not one after the other. The next fresh session started with
+    /// the same launch options (<see cref="StartAsync"/>) takes the process, under the conversation id it was started
+    /// with. Returns false, starting nothing, for options that resume, continue or fork, choose a session id or have
+    /// callbacks, or when no CLI can start; a process nobody takes is killed after a minute and with the host.
+    /// </summary>
+    public static bool Prestart(SessionOptions options) => Process.CliPrestart.Begin(options);
+
+    /// <summary>
     /// Starts a session under the system's supervisor and waits until its CLI has completed the initialize
     /// handshake. Throws <see cref="InvalidSessionOptionsException"/>, <see cref="CliNotFoundException"/>,
     /// <see cref="CliStartFailedException"/> or <see cref="SessionAlreadyExistsException"/>.

@@ -30,11 +30,20 @@ public sealed class ClaudeSessionsOptions
     /// </summary>
     public SessionIsolation? Isolation { get; set; }
 
+    /// <summary>
+    /// Keep this many CLIs started and initialized ahead (spawn and initialize handshake done, each with its own
+    /// <c>--session-id</c>) for new sessions launched with <see cref="Defaults"/>: such a session is Ready at once and
+    /// the pool refills in the background. Sessions that resume, continue or fork, choose their session id, or have
+    /// callbacks (permissions, hooks, in-process MCP servers) never use it. 0 (the default) keeps none; a declared
+    /// session's <see cref="SessionOptions.WarmPool"/> keeps a pool of its own launch options.
+    /// </summary>
+    public int WarmPool { get; set; }
+
     /// <summary>The options that belong to one conversation and are never taken from <see cref="Defaults"/>.</summary>
     public static readonly IReadOnlySet<string> PerSession = new HashSet<string>(StringComparer.Ordinal)
     {
         nameof(SessionOptions.Name), nameof(SessionOptions.Resume), nameof(SessionOptions.Continue),
-        nameof(SessionOptions.ForkSession), nameof(SessionOptions.SessionId),
+        nameof(SessionOptions.ForkSession), nameof(SessionOptions.SessionId), nameof(SessionOptions.WarmPool),
     };
 
     /// <summary>
@@ -50,6 +59,7 @@ public sealed class ClaudeSessionsOptions
             if (resolved.Name is null) problems.Add("every declared session (ClaudeActors:Sessions) needs a Name.");
             else problems.AddRange(resolved.Validate().Select(p => $"session '{resolved.Name}': {p}"));
         }
+        if (WarmPool < 0) problems.Add("WarmPool must not be negative.");
         foreach (var duplicate in Sessions.GroupBy(s => s.Name).Where(g => g.Key is not null && g.Count() > 1))
             problems.Add($"the session name '{duplicate.Key}' is declared twice.");
         return problems;

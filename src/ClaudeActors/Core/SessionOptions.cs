@@ -173,6 +173,13 @@ public sealed record SessionOptions
     /// <summary>How long to wait for the CLI's answer to the initialize handshake and other control requests.</summary>
     public TimeSpan ControlTimeout { get; init; } = DefaultControlTimeout;
 
+    /// <summary>
+    /// On a declared session (<c>ClaudeActors:Sessions</c>): keep this many CLIs started and initialized ahead with this
+    /// session's launch options, for the sessions started later with the same options (a profile of its own beside the
+    /// defaults' <see cref="ClaudeSessionsOptions.WarmPool"/>). Never taken from the defaults; 0 (the default) keeps none.
+    /// </summary>
+    public int WarmPool { get; init; }
+
     /// <summary>Checks every rule; returns the problems found (empty when the options are valid).</summary>
     public IReadOnlyList<string> Validate()
     {
@@ -192,6 +199,7 @@ public sealed record SessionOptions
             errors.Add("NoSessionPersistence cannot be combined with Resume or Continue.");
         if (Timeout <= TimeSpan.Zero) errors.Add("Timeout must be positive.");
         if (ControlTimeout <= TimeSpan.Zero) errors.Add("ControlTimeout must be positive.");
+        if (WarmPool < 0) errors.Add("WarmPool must not be negative.");
         if (MaxTurns is <= 0) errors.Add("MaxTurns (--max-turns) must be positive.");
         if (MaxBudgetUsd is <= 0) errors.Add("MaxBudgetUsd (--max-budget-usd) must be positive.");
         if (MaxThinkingTokens is < 0) errors.Add("MaxThinkingTokens (--max-thinking-tokens) must not be negative.");

@@ -21,12 +21,15 @@ public static class AkkaHostingExtensions
     {
         ArgumentNullException.ThrowIfNull(options);
         var declared = options.ResolveDeclared();
+        var warmProfiles = Process.WarmPoolProfiles.From(options);
 
         return builder.WithActors((system, registry, resolver) =>
         {
             UseHostConfiguration(system, options, resolver);
             var supervisor = ClaudeSessions.Get(system).Supervisor;
             registry.Register<ClaudeSessions>(supervisor);
+            // Before the declared sessions: the pool starts filling while they start (they are not warm yet).
+            if (warmProfiles.Count > 0) supervisor.Tell(new SessionSupervisor.StartWarmPool(warmProfiles));
             foreach (var session in declared) supervisor.Tell(new StartSession(session, ReturnExisting: true));
         });
     }

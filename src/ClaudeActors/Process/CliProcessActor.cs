@@ -19,7 +19,7 @@ internal sealed class CliProcessActor : ReceiveActor, IWithTimers
 
     private readonly CliLaunchSpec _spec;
     private readonly int _maxLineBytes;
-    private readonly ILoggingAdapter _log;
+    private ILoggingAdapter _log;
     private readonly StderrTail _stderr;
     private readonly StdinWriter _stdin;
     private readonly CancellationTokenSource _io = new();
@@ -35,15 +35,20 @@ internal sealed class CliProcessActor : ReceiveActor, IWithTimers
     public ITimerScheduler Timers { get; set; } = null!;
     private Task<System.Diagnostics.Process>? _startTask;
     private bool _dead;
+    // Who hears the CLI: its parent, until a warm pool hands the running CLI to a session (AdoptCli), which it then
+    // watches — Akka cannot re-parent an actor, so the pool stays the parent and the adopter becomes the owner.
+    private IActorRef _owner;
 
-    public CliProcessActor(CliLaunchSpec spec, string sessionName, string? sessionId, int maxLineBytes)
+    public CliProcessActor(CliLaunchSpec spec, string sessionName, string? sessionId, int maxLineBytes, Task<System.Diagnostics.Process>? prestarted = null)
     {
+        _startTask = prestarted;
         _spec = spec;
         _log = Context.GetLogger().ForSession(sessionName, sessionId);
         _maxLineBytes = maxLineBytes;
         _secrets = spec.SecretValues.Concat(Redaction.AmbientSecrets()).Distinct().ToArray();
         var secrets = _secrets;
         _stderr = new StderrTail(text => Redaction.Redact(text, secrets));
+        _owner = Context.Parent;
         var self = Self;
         _stdin = new StdinWriter(done => self.Tell(done));
         Starting();
@@ -53,8 +58,10 @@ internal sealed class CliProcessActor : ReceiveActor, IWithTimers
     /// <param name="sessionName">The owning session's name, for the log lines.</param>
     /// <param name="sessionId">The conversation id when known at start, for the log lines.</param>
     /// <param name="maxLineBytes">Longer stdout lines are dropped and reported.</param>
-    public static Props Props(CliLaunchSpec spec, string sessionName, string? sessionId, int maxLineBytes = DefaultMaxLineBytes) =>
-        Akka.Actor.Props.Create(() => new CliProcessActor(spec, sessionName, sessionId, maxLineBytes));
+    /// <param name="prestarted">A process already started with <paramref name="spec"/> (<see cref="CliPrestart"/>), to own instead of starting one.</param>
+    public static Props Props(CliLaunchSpec spec, string sessionName, string? sessionId, int maxLineBytes = DefaultMaxLineBytes,
+        Task<System.Diagnostics.Process>? prestarted = null) =>
+        Akka.Actor.Props.Create(() => new CliProcessActor(spec, sessionName, sessionId, maxLineBytes, prestarted));
 
     protected override void PreStart()
     {
@@ -64,7 +71,7 @@ internal sealed class CliProcessActor : ReceiveActor, IWithTimers
             return;
         }
         var self = Self;
-        _startTask = ProcessLauncher.StartAsync(_spec);
+        _startTask ??= ProcessLauncher.StartAsync(_spec);
         _startTask.ContinueWith(task =>
         {
             if (task.IsCompletedSuccessfully)
@@ -84,7 +91,7 @@ internal sealed class CliProcessActor : ReceiveActor, IWithTimers
             _process = started.Process;
             Telemetry.ClaudeActorsTelemetry.ProcessStarted();
             StartIo(_process);
-            Context.Parent.Tell(new CliStarted(_process.Id));
+            _owner.Tell(new CliStarted(_process.Id));
             _log.Debug("claude CLI started, pid {0}", _process.Id);
             Become(Running);
         });
@@ -115,11 +122,11 @@ internal sealed class CliProcessActor : ReceiveActor, IWithTimers
             {
                 case CliOutput message:
                     if (Telemetry.TurnTrace.Enabled) Telemetry.TurnTrace.Mark("cli.line:" + message.Message.Type);
-                    Context.Parent.Tell(message);
+                    _owner.Tell(message);
                     break;
                 case CliMalformedLine malformed:
                     _log.Warning("Skipped a stdout line of the claude CLI ({0}, {1} bytes).", malformed.Reason, malformed.Length);
-                    Context.Parent.Tell(malformed);
+                    _owner.Tell(malformed);
                     break;
             }
         });
@@ -150,6 +157,17 @@ internal sealed class CliProcessActor : ReceiveActor, IWithTimers
         Receive<StdinWriter.WriteDone>(done =>
         {
             if (_stdin.OnWriteDone(done) is { } error) StdinBroke(error);
+        });
+        Receive<AdoptCli>(adopt =>
+        {
+            _owner = adopt.Owner;
+            _log = Context.GetLogger().ForSession(adopt.SessionName, adopt.SessionId);
+            // The owner's end is the CLI's end, as a parent's would be: PostStop kills the process tree.
+            Context.Watch(adopt.Owner);
+        });
+        Receive<Terminated>(terminated =>
+        {
+            if (terminated.ActorRef.Equals(_owner)) Context.Stop(Self);
         });
         Receive<ShutdownCli>(shutdown =>
         {
@@ -189,7 +207,7 @@ internal sealed class CliProcessActor : ReceiveActor, IWithTimers
     /// <summary>The parent hears why first, then the actor stops (its Terminated follows the kill in PostStop).</summary>
     private void EndUnasked(CliEnded end)
     {
-        Context.Parent.Tell(end);
+        _owner.Tell(end);
         Context.Stop(Self);
     }
 

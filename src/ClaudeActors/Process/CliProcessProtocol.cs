@@ -13,6 +13,12 @@ internal sealed record ShutdownCli(TimeSpan Grace);
 /// <summary>Stop reading stdout (backpressure reaches the CLI through the pipe) / read again.</summary>
 internal sealed record PauseCliOutput(bool Paused);
 
+/// <summary>
+/// A warm pool hands its running, initialized CLI to a session: from now on every line and end goes to
+/// <paramref name="Owner"/>, and the CLI stops (killing its process tree) when the owner stops.
+/// </summary>
+internal sealed record AdoptCli(Akka.Actor.IActorRef Owner, string SessionName, string SessionId);
+
 /// <summary>The process is running.</summary>
 internal sealed record CliStarted(int ProcessId);
 

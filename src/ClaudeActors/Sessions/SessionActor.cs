@@ -38,6 +38,7 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
     private readonly TurnReporting _turnReporting;
     private readonly SessionLog _logs;
     private readonly SessionMemory _memory;
+    private readonly IActorRef? _warmPool;
 
     private readonly TurnQueue _turns = new();
     private readonly DeliveryWindows _deliveries;
@@ -60,8 +61,9 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
     private SessionFailure? _lastFailure;
     private bool _restartRequested;
 
-    public SessionActor(string name, SessionOptions options, SessionMemory memory, TurnReporting turnReporting)
+    public SessionActor(string name, SessionOptions options, SessionMemory memory, TurnReporting turnReporting, IActorRef? warmPool)
     {
+        _warmPool = warmPool;
         _name = name;
         _turnReporting = turnReporting;
         _options = options;
@@ -90,10 +92,11 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
     /// <param name="name">The session's name.</param>
     /// <param name="options">How to start its CLI.</param>
     /// <param name="turnReporting">What the parent wants to hear of each finished turn: nothing (the local supervisor) by default.</param>
-    public static Props Props(string name, SessionOptions options, TurnReporting turnReporting = TurnReporting.None)
+    /// <param name="warmPool">The <see cref="WarmPool"/> a fresh session first asks for a started CLI, or null.</param>
+    public static Props Props(string name, SessionOptions options, TurnReporting turnReporting = TurnReporting.None, IActorRef? warmPool = null)
     {
         var memory = new SessionMemory(options);
-        return Akka.Actor.Props.Create(() => new SessionActor(name, options, memory, turnReporting));
+        return Akka.Actor.Props.Create(() => new SessionActor(name, options, memory, turnReporting, warmPool));
     }
 
     // A CLI child never restarts in place: it would come back with stale arguments. The session decides. The CLI's
@@ -123,7 +126,9 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
             return;
         }
         _memory.Begin(_options);
-        StartCli(resume: null);
+        if (TakePrestartedCli()) return;
+        if (_warmPool is not null && WarmPoolEligibility.Refusal(_options) is null) AskWarmPool(_warmPool);
+        else StartCli(resume: null);
     }
 
     protected override void PreRestart(Exception reason, object message)
@@ -135,6 +140,12 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
         {
             Context.Unwatch(child);
             Context.Stop(child);
+        }
+        // A CLI taken from the warm pool is not a child, and this actor's ref outlives the restart: stopped here too.
+        if (_cli is { } cli)
+        {
+            Context.Unwatch(cli);
+            Context.Stop(cli);
         }
     }
 
@@ -152,6 +163,7 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
     {
         ReceiveTurns();
         ReceiveControls();
+        ReceiveWarmStart();
         Receive<GetSessionId>(_ => Sender.Tell(new SessionIdReply(_memory.SessionId)));
         // Measured only when asked: one small kernel-generated file per process of the CLI's tree.
         Receive<GetSessionInfo>(_ => Sender.Tell(Info() with
@@ -192,15 +204,15 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
         if (Sender.Equals(_cli)) handle(message);
     });
 
-    private void StartCli(string? resume)
+    private void StartCli(string? resume, CliPrestart.Prestarted? prestarted = null)
     {
         _mcp.EndGeneration(); // a new CLI initializes its MCP servers again: it gets new ones
         _cliGeneration++;
         _cliPid = null;
         _serverInfo = null;
         var overrides = resume is not null ? new LaunchOverrides(Resume: resume) : null;
-        var spec = CliCommandBuilder.Build(_memory.Effective, _cliPath!, overrides, SessionConfiguration.Get(Context.System).Lookup);
-        _cli = Context.ActorOf(CliProcessActor.Props(spec, _name, _memory.SessionId), "cli-" + _cliGeneration);
+        var spec = prestarted?.Spec ?? CliCommandBuilder.Build(_memory.Effective, _cliPath!, overrides, SessionConfiguration.Get(Context.System).Lookup);
+        _cli = Context.ActorOf(CliProcessActor.Props(spec, _name, _memory.SessionId, prestarted: prestarted?.Process), "cli-" + _cliGeneration);
         Context.Watch(_cli);
         var initId = _controls.BeginInitialize();
         _cli.Tell(new SendFrame(OutboundFrames.ControlRequest(initId, _callbackRouter.InitializeRequest())));
@@ -216,7 +228,13 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
             FailCli(new CliStartFailed("The claude CLI refused the initialize request: " + response.Error));
             return;
         }
-        _serverInfo = response.Response;
+        BecomeReady(response.Response);
+    }
+
+    /// <summary>The CLI's handshake is done (this session's, or the warm pool's): whatever waited for it goes ahead.</summary>
+    private void BecomeReady(JsonElement? serverInfo)
+    {
+        _serverInfo = serverInfo;
         SetStatus(SessionStatus.Ready);
         foreach (var waiter in _readyWaiters) waiter.Tell(Info());
         _readyWaiters.Clear();

@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Event;
 using ClaudeActors.Logging;
+using ClaudeActors.Process;
 using ClaudeActors.Sessions;
 
 namespace ClaudeActors.Supervision;
@@ -18,10 +19,17 @@ internal sealed class SessionSupervisor : ReceiveActor
     // The last status each session published: counting needs no round trip to every session.
     private readonly Dictionary<string, SessionStatus> _statuses = new(StringComparer.Ordinal);
     private readonly Dictionary<IActorRef, List<(string Name, IActorRef ReplyTo)>> _terminating = new();
+    private IActorRef? _warmPool;
 
     public SessionSupervisor()
     {
         Receive<StartSession>(Start);
+        // The pool is a child: its CLIs, idle or taken, end with the supervisor.
+        Receive<StartWarmPool>(start =>
+        {
+            _warmPool ??= Context.ActorOf(WarmPool.Props(start.Profiles), WarmPool.ActorName);
+            if (!Sender.IsNobody()) Sender.Tell(_warmPool);
+        });
         Receive<TerminateSession>(Terminate);
         Receive<GetSession>(get => Sender.Tell(new SessionLookup(get.Name, _sessions.GetValueOrDefault(get.Name))));
         // Collected off the supervisor's thread: a slow session delays the list, never a start or a stop.
@@ -96,7 +104,7 @@ internal sealed class SessionSupervisor : ReceiveActor
                 : new SessionStartRejected(new SessionFailure(FailureKind.SessionAlreadyExists, $"A session named '{name}' exists already.")));
             return;
         }
-        var session = Context.ActorOf(SessionActor.Props(name, options), ActorName(name));
+        var session = Context.ActorOf(SessionActor.Props(name, options, warmPool: _warmPool), ActorName(name));
         Context.Watch(session);
         _sessions[name] = session;
         Sender.Tell(new SessionStarted(name, session, false));
@@ -133,6 +141,9 @@ internal sealed class SessionSupervisor : ReceiveActor
         }
         ReplyIfAllStopped();
     }
+
+    /// <summary>Keep CLIs warm for these profiles (<see cref="WarmPool"/>); a second one is ignored. Replies with the pool's ref.</summary>
+    internal sealed record StartWarmPool(IReadOnlyList<WarmPoolProfile> Profiles);
 
     // Session names may hold characters an actor name cannot; the name itself stays the key.
     internal static string ActorName(string sessionName) => "session-" + Uri.EscapeDataString(sessionName);

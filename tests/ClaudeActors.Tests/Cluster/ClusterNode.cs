@@ -38,11 +38,12 @@ internal sealed class ClusterNode : IAsyncDisposable
     /// <summary>Starts a node; joins <paramref name="seed"/> (or forms a cluster of one) and waits until it is Up.</summary>
     public static async Task<ClusterNode> StartAsync(CliSandbox sandbox, string journalFile, string cliPath, ClusterNode? seed = null,
         ClaudeClusterOptions? cluster = null, string? workingDirectory = null, string? postgres = null, string? seedAddress = null,
-        string systemName = "claude-cluster-test", bool partitionable = false, bool isolated = false,
+        string systemName = "claude-cluster-test", bool partitionable = false, int warmPool = 0, bool isolated = false,
         IReadOnlyDictionary<string, string?>? configuration = null)
     {
         var sessions = new ClaudeSessionsOptions
         {
+            WarmPool = warmPool,
             Defaults = new() { CliPath = cliPath, Environment = sandbox.Environment, WorkingDirectory = workingDirectory ?? sandbox.WorkDir },
             // Isolated: each session's own folders under this node's data directory (the node's defaults no longer choose them).
             Isolation = isolated ? new SessionIsolation { Directory = DataDirectory(sandbox) } : null,
