@@ -36,6 +36,13 @@ public sealed class ClaudeClusterOptions
     /// of the cgroup's memory.max.
     /// </summary>
     public ByteSize? MemoryBudget { get; set; }
+
+    /// <summary>
+    /// Each session gets its own config dir and working directory (<see cref="SessionIsolation"/>), under
+    /// <see cref="ClaudeSessionsOptions.Isolation"/>'s directory (default <see cref="SessionIsolation.DefaultDirectory"/>).
+    /// Off by default in the library; the <c>node</c> command turns it on (<c>ClaudeActors:Cluster:Isolation</c>).
+    /// </summary>
+    public bool Isolation { get; set; }
 }
 
 /// <summary>Akka.Hosting integration of cluster mode.</summary>
@@ -95,6 +102,7 @@ public static class ClusterHostingExtensions
     {
         ArgumentNullException.ThrowIfNull(sessions);
         ArgumentNullException.ThrowIfNull(cluster);
+        if (cluster.Isolation) sessions.Isolation ??= new SessionIsolation();
         var declared = sessions.ResolveDeclared();
         builder.WithCustomSerializer("claude-actors", [typeof(IClaudeActorsMessage)], system => new ClaudeActorsSerializer(system));
         builder.AddHocon(FailoverHocon, HoconAddMode.Append);
@@ -133,8 +141,9 @@ public static class ClusterHostingExtensions
         }
         // Declared sessions are created (or found) at start-up: the equivalent of remember-entities, without
         // re-spawning every CLI on each rebalance.
-        return builder.WithActors((system, registry) =>
+        return builder.WithActors((system, registry, resolver) =>
         {
+            Hosting.AkkaHostingExtensions.UseHostConfiguration(system, sessions, resolver);
             // The directory's replicator runs from the start, so listing works before the first session writes to it.
             _ = Akka.DistributedData.DistributedData.Get(system);
             var region = registry.Get<ClaudeSessionRegion>();

@@ -426,6 +426,8 @@ internal sealed class SessionEntity : ReceivePersistentActor, IWithTimers
     {
         DeleteMessages(long.MaxValue);
         DeleteSnapshots(SnapshotSelectionCriteria.Latest);
+        // Its own config dir and working directory go with it (passivation and hand-off keep them: the files are not in the journal).
+        _node.Isolation?.Layout.Remove(_name);
         _options = null;
         _sessionId = null;
         RemoveFromDirectory();

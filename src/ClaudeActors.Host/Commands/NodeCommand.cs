@@ -227,6 +227,7 @@ internal static class NodeCommand
             if (CliMemoryLimit is { } limit) config.Sessions.Defaults = config.Sessions.Defaults with { CliMemoryLimit = limit };
             if (CliPath is not null) config.Sessions.Defaults = config.Sessions.Defaults with { CliPath = CliPath };
             config.ApplyRoles();
+            config.ApplyIsolation();
         }
     }
 
@@ -293,8 +294,17 @@ internal static class NodeCommand
                 cluster.SelfAddress, roles, config.Cluster.HostSessions ? "hosts sessions" : "routes to sessions elsewhere", storage, config.DescribeBudget()));
         });
         lifetime.ApplicationStopping.Register(() => logger.LogInformation("node stopping: leaving the cluster and stopping its sessions"));
-        if (config.Cluster.HostSessions && CliCredentials.MissingWarning(config.Sessions.Defaults.Environment, Environment.GetEnvironmentVariable) is { } missing)
+        if (config.Cluster.HostSessions && CliCredentials.MissingWarning(config.Sessions.Defaults, Environment.GetEnvironmentVariable, config.Sessions.Isolation is not null) is { } missing)
             logger.LogWarning("{Warning}", missing);
+        if (config.Cluster.HostSessions)
+            logger.LogInformation("{Isolation}", config.Sessions.Isolation is { } isolation
+                ? $"sessions are isolated: each has its own config dir and working directory under {Path.Combine(isolation.EffectiveDirectory, "sessions")} ({NodeConfiguration.IsolationKey}=false turns it off)"
+                : $"sessions share the node's config dir and working directory ({NodeConfiguration.IsolationKey} is false)");
+        // A warm CLI is started before its session's name is known, so it cannot run in that session's own folders.
+        if (config.Cluster.HostSessions && config.Sessions.Isolation is not null && config.Sessions.WarmPool > 0)
+            logger.LogWarning("--warm-pool {Size} has no effect while sessions are isolated: a warm CLI starts before its session's name, " +
+                              "so it cannot run in that session's own config dir and working directory ({Key}=false turns isolation off)",
+                config.Sessions.WarmPool, NodeConfiguration.IsolationKey);
         // The console lifetime turns Ctrl-C and SIGTERM into a graceful stop: Akka's coordinated shutdown hands the
         // sessions off (their CLIs stop), leaves the cluster, then stops the ActorSystem.
         await host.RunAsync(cancellationToken);

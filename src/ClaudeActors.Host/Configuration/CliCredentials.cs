@@ -15,10 +15,19 @@ internal static class CliCredentials
     ];
 
     /// <summary>The warning to give, or null when a credential is there.</summary>
-    public static string? MissingWarning(IReadOnlyDictionary<string, string> sessionEnvironment, Func<string, string?> processEnvironment)
+    /// <param name="defaults">The sessions' defaults: their environment and credential references.</param>
+    /// <param name="processEnvironment">The node's environment.</param>
+    /// <param name="isolated">Sessions have config dirs of their own: a login saved in the node's is not theirs.</param>
+    public static string? MissingWarning(SessionOptions defaults, Func<string, string?> processEnvironment, bool isolated = false)
     {
+        var sessionEnvironment = defaults.Environment;
         string? Get(string name) => sessionEnvironment.TryGetValue(name, out var value) ? value : processEnvironment(name);
-        if (Variables.Any(v => !string.IsNullOrWhiteSpace(Get(v)))) return null;
+        if (Variables.Any(v => !string.IsNullOrWhiteSpace(Get(v)) || defaults.EnvironmentFromConfiguration.ContainsKey(v))) return null;
+        if (isolated)
+            return "no credential for the claude CLI: none of " + string.Join(", ", Variables) +
+                   " is set (node environment, ClaudeActors:Defaults:Environment or ClaudeActors:Defaults:EnvironmentFromConfiguration). " +
+                   "Sessions are isolated (each has its own config dir), so a login saved in the node's config dir is not theirs. " +
+                   "Sessions will start, but every turn will fail with NotAuthenticated until one is given.";
         var configDir = Get("CLAUDE_CONFIG_DIR") is { Length: > 0 } dir ? dir
             : Path.Combine(Get("HOME") ?? Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".claude");
         if (File.Exists(Path.Combine(configDir, ".credentials.json"))) return null;

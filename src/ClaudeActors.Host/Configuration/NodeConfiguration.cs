@@ -38,14 +38,22 @@ internal sealed class NodeConfiguration
     /// <summary>Whether the memory budget was set, or derived from the container's limit.</summary>
     public string? BudgetSource { get; private set; }
 
-    /// <summary>A session-hosting node: every section bound; in a container without a set budget, a share of its memory limit.</summary>
+    /// <summary>The key that turns session isolation off on a node (<c>false</c>); on when absent.</summary>
+    public const string IsolationKey = "ClaudeActors:Cluster:Isolation";
+
+    /// <summary>
+    /// A session-hosting node: every section bound; isolation on unless <see cref="IsolationKey"/> is <c>false</c>; in a
+    /// container without a set budget, a share of its memory limit.
+    /// </summary>
     public static NodeConfiguration ForNode(IConfiguration configuration)
     {
+        var cluster = BindCluster(configuration);
+        cluster.Isolation = configuration.GetValue<bool?>(IsolationKey) ?? true;
         var config = new NodeConfiguration
         {
             Node = configuration.GetSection(NodeSettings.SectionName).Get<NodeSettings>() ?? new NodeSettings(),
             Persistence = configuration.GetSection(PersistenceSettings.SectionName).Get<PersistenceSettings>() ?? new PersistenceSettings(),
-            Cluster = BindCluster(configuration),
+            Cluster = cluster,
             Sessions = configuration.GetSection(ClaudeSessionsOptions.SectionName).Get<ClaudeSessionsOptions>() ?? new ClaudeSessionsOptions(),
         };
         if (config.Cluster.MemoryBudget is null && ContainerMemoryLimit(CgroupMemoryMax) is { } limit)
@@ -124,6 +132,14 @@ internal sealed class NodeConfiguration
     public void ApplyRoles()
     {
         if (!Node.EffectiveRoles.Contains(Cluster.Role)) Cluster.HostSessions = false;
+    }
+
+    /// <summary>Isolated sessions live under the node's data directory (<c>&lt;data&gt;/sessions/</c>), unless <c>ClaudeActors:Isolation:Directory</c> says otherwise.</summary>
+    public void ApplyIsolation()
+    {
+        if (!Cluster.Isolation) return;
+        Sessions.Isolation ??= new SessionIsolation();
+        if (string.IsNullOrWhiteSpace(Sessions.Isolation.Directory)) Sessions.Isolation.Directory = Node.EffectiveDataDirectory;
     }
 
     /// <summary>The journal's connection string (null on client nodes); creates the SQLite file's folder.</summary>

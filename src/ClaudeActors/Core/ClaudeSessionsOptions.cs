@@ -44,6 +44,13 @@ public sealed class ClaudeSessionsOptions
     public List<SessionOptions> Sessions { get; set; } = [];
 
     /// <summary>
+    /// Per-session config dir and working directory for every named session (see <see cref="SessionIsolation"/>);
+    /// null: off (sessions share the host's config dir and current directory, as before). In cluster mode
+    /// <c>ClaudeClusterOptions.Isolation</c> turns it on.
+    /// </summary>
+    public SessionIsolation? Isolation { get; set; }
+
+    /// <summary>
     /// Keep this many CLIs started and initialized ahead (spawn and initialize handshake done, each with its own
     /// <c>--session-id</c>) for new sessions launched with <see cref="Defaults"/>: such a session is Ready at once and
     /// the pool refills in the background. Sessions that resume, continue or fork, choose their session id, or have
@@ -90,15 +97,23 @@ public sealed class ClaudeSessionsOptions
     /// Applies <see cref="Defaults"/> under <paramref name="session"/>: each value the session leaves unset (null, empty,
     /// false or its default) comes from the defaults; environments are merged, the session's keys winning. The
     /// conversation's own choices (<see cref="PerSession"/>: name, resume, continue, fork, session id) never come
-    /// from the defaults.
+    /// from the defaults. With <see cref="Isolation"/>, a named session then gets its own config dir and working
+    /// directory (created owner-only when missing) unless its own options set them.
     /// </summary>
     public SessionOptions Resolve(SessionOptions session)
     {
         var d = Defaults;
         var environment = new Dictionary<string, string>(d.Environment);
         foreach (var (key, value) in session.Environment) environment[key] = value;
-        return session with
+        var references = new Dictionary<string, string>(d.EnvironmentFromConfiguration);
+        foreach (var (key, value) in session.EnvironmentFromConfiguration) references[key] = value;
+        // A literal of the session wins over a reference of the defaults, and the other way round.
+        foreach (var key in session.Environment.Keys) references.Remove(key);
+        foreach (var key in session.EnvironmentFromConfiguration.Keys) environment.Remove(key);
+        var resolved = session with
         {
+            EnvironmentFromConfiguration = references,
+            Sandbox = session.Sandbox ?? d.Sandbox,
             Model = session.Model ?? d.Model,
             SystemPrompt = session.SystemPrompt ?? d.SystemPrompt,
             AppendSystemPrompt = session.AppendSystemPrompt ?? d.AppendSystemPrompt,
@@ -138,5 +153,7 @@ public sealed class ClaudeSessionsOptions
             CliMemoryLimit = session.CliMemoryLimit ?? d.CliMemoryLimit,
             ControlTimeout = session.ControlTimeout != SessionOptions.DefaultControlTimeout ? session.ControlTimeout : d.ControlTimeout,
         };
+        // The node's defaults never pick a session's directories: its own options may.
+        return Isolation is null ? resolved : Isolation.Layout.Apply(resolved, session.Environment, session.WorkingDirectory);
     }
 }

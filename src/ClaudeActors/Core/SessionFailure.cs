@@ -48,6 +48,12 @@ public enum FailureKind
     /// turn was ended and the session continues, with its context, on a new CLI.
     /// </summary>
     MemoryLimitExceeded,
+
+    /// <summary>The session asks for the command sandbox (<see cref="SessionOptions.Sandbox"/>) and this machine cannot run it (bubblewrap missing, unsupported platform); nothing was started.</summary>
+    SandboxUnavailable,
+
+    /// <summary>A credential given by reference (<see cref="SessionOptions.EnvironmentFromConfiguration"/>) has no value in the host's configuration; nothing was started.</summary>
+    CredentialUnavailable,
 }
 
 /// <summary>A typed, serialisable failure: every query and control request ends with a result or one of these.</summary>
@@ -84,6 +90,8 @@ public sealed record SessionFailure(FailureKind Kind, string Message)
         FailureKind.NodeUnreachable => new NodeUnreachableException(this),
         FailureKind.NodeAtCapacity => new NodeAtCapacityException(this),
         FailureKind.MemoryLimitExceeded => new MemoryLimitExceededException(this),
+        FailureKind.SandboxUnavailable => new SandboxUnavailableException(this),
+        FailureKind.CredentialUnavailable => new CredentialUnavailableException(this),
         _ => new ClaudeSessionException(this),
     };
 
@@ -168,3 +176,8 @@ public sealed class NodeAtCapacityException(SessionFailure failure) : ClaudeSess
 
 /// <summary>The CLI passed its hard memory ceiling during the turn; the turn was ended, the session resumes on a new CLI.</summary>
 public sealed class MemoryLimitExceededException(SessionFailure failure) : ClaudeSessionException(failure);
+/// <summary>The session needs the command sandbox and the machine cannot run it: it was not started unsandboxed.</summary>
+public sealed class SandboxUnavailableException(SessionFailure failure) : ClaudeSessionException(failure);
+
+/// <summary>A credential reference of the session has no value in the host's configuration.</summary>
+public sealed class CredentialUnavailableException(SessionFailure failure) : ClaudeSessionException(failure);

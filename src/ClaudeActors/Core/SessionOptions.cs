@@ -87,6 +87,18 @@ public sealed record SessionOptions
     /// <summary>Extra environment variables for the CLI (API keys, base URLs, config dir). Never logged or persisted.</summary>
     public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>
+    /// Environment variables whose values are read from configuration when the CLI starts: variable name →
+    /// configuration key (<c>"ANTHROPIC_API_KEY" → "Clients:Acme:ApiKey"</c>), resolved through the host's
+    /// <c>IConfiguration</c> (user secrets, environment variables, a vault provider). Only the key is kept in
+    /// options, the journal and the session directory; the value reaches the CLI's environment only. A key that
+    /// has no value fails the session at start (<see cref="FailureKind.CredentialUnavailable"/>).
+    /// </summary>
+    public IReadOnlyDictionary<string, string> EnvironmentFromConfiguration { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>The CLI's command sandbox (merged into <c>--settings</c>); null leaves the CLI's settings.</summary>
+    public SessionSandbox? Sandbox { get; init; }
+
     /// <summary>The CLI executable: a path, or a name looked up on PATH. Null: <c>CLAUDE_CLI_PATH</c>, then <c>claude</c> on PATH.</summary>
     public string? CliPath { get; init; }
 
@@ -206,6 +218,20 @@ public sealed record SessionOptions
         foreach (var (key, _) in Environment)
             if (key.Length == 0 || key.Contains('=') || key.Contains('\0'))
                 errors.Add($"Environment: invalid variable name '{key}'.");
+        foreach (var (key, reference) in EnvironmentFromConfiguration)
+        {
+            if (key.Length == 0 || key.Contains('=') || key.Contains('\0'))
+                errors.Add($"EnvironmentFromConfiguration: invalid variable name '{key}'.");
+            if (string.IsNullOrWhiteSpace(reference))
+                errors.Add($"EnvironmentFromConfiguration: '{key}' needs a configuration key.");
+            if (Environment.ContainsKey(key))
+                errors.Add($"'{key}' is set both in Environment and in EnvironmentFromConfiguration.");
+        }
+        if (Sandbox is not null)
+        {
+            errors.AddRange(Sandbox.Validate());
+            if (SessionSettings.Build(Settings, Sandbox, out var settingsError) is null && settingsError is not null) errors.Add(settingsError);
+        }
         foreach (var server in Callbacks.McpServers)
         {
             if (string.IsNullOrWhiteSpace(server.Name) || !server.Name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
@@ -242,7 +268,9 @@ public sealed record SessionOptions
             .Append(", WorkingDirectory = ").Append(WorkingDirectory)
             .Append(", PermissionMode = ").Append(PermissionMode)
             .Append(", Timeout = ").Append(Timeout)
-            .Append(", Environment = [").Append(string.Join(", ", Environment.Keys)).Append(']');
+            .Append(", Environment = [").Append(string.Join(", ", Environment.Keys)).Append(']')
+            .Append(", EnvironmentFromConfiguration = [").Append(string.Join(", ", EnvironmentFromConfiguration.Keys)).Append(']')
+            .Append(", Sandbox = ").Append(Sandbox?.Enabled);
         return true;
     }
 }

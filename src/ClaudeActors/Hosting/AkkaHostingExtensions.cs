@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.Event;
 using Akka.Hosting;
 using ClaudeActors.Client;
 using ClaudeActors.Supervision;
@@ -22,8 +23,9 @@ public static class AkkaHostingExtensions
         var declared = options.ResolveDeclared();
         var warmProfiles = Process.WarmPoolProfiles.From(options);
 
-        return builder.WithActors((system, registry) =>
+        return builder.WithActors((system, registry, resolver) =>
         {
+            UseHostConfiguration(system, options, resolver);
             var supervisor = ClaudeSessions.Get(system).Supervisor;
             registry.Register<ClaudeSessions>(supervisor);
             supervisor.Tell(new ConfigureBudget(options));
@@ -31,6 +33,21 @@ public static class AkkaHostingExtensions
             if (warmProfiles.Count > 0) supervisor.Tell(new SessionSupervisor.StartWarmPool(warmProfiles));
             foreach (var session in declared) supervisor.Tell(new StartSession(session, ReturnExisting: true));
         });
+    }
+
+    /// <summary>
+    /// Gives the sessions of <paramref name="system"/> the host's <c>IConfiguration</c> (for
+    /// <see cref="SessionOptions.EnvironmentFromConfiguration"/>) and <paramref name="options"/>' isolation; says once
+    /// when sessions ask for the sandbox and the machine has none.
+    /// </summary>
+    internal static void UseHostConfiguration(ActorSystem system, ClaudeSessionsOptions options, Akka.DependencyInjection.IDependencyResolver resolver)
+    {
+        var host = Process.SessionConfiguration.Get(system);
+        if (resolver.GetService<IConfiguration>() is { } configuration) host.Lookup = key => configuration[key];
+        if (options.Isolation is { } isolation) host.Isolation = isolation.Layout;
+        var needsSandbox = options.Defaults.Sandbox is { Enabled: true } || options.Sessions.Any(s => s.Sandbox is { Enabled: true });
+        if (needsSandbox && Process.SandboxRuntime.MissingReason is { } missing)
+            system.Log.Warning("Sessions ask for the command sandbox, but {0} They will fail to start (SandboxUnavailable) rather than run unsandboxed.", missing);
     }
 
     /// <summary>Same as <see cref="WithClaudeSessions(AkkaConfigurationBuilder, ClaudeSessionsOptions)"/>, with options bound from a configuration section (e.g. <c>ClaudeActors</c>).</summary>

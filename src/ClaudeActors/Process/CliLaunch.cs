@@ -13,9 +13,12 @@ internal sealed record CliLaunchSpec(
     IReadOnlyDictionary<string, string> Environment,
     string WorkingDirectory)
 {
-    /// <summary>Values never to print: every environment value that looks like a credential.</summary>
+    /// <summary>Values never to print: every environment value that looks like a credential, and every value resolved from a reference.</summary>
     public IEnumerable<string> SecretValues =>
-        Environment.Where(kv => Redaction.IsSecretName(kv.Key)).Select(kv => kv.Value);
+        Environment.Where(kv => Redaction.IsSecretName(kv.Key) || Referenced.Contains(kv.Key)).Select(kv => kv.Value);
+
+    /// <summary>The variables whose values came from <see cref="SessionOptions.EnvironmentFromConfiguration"/>.</summary>
+    public IReadOnlyCollection<string> Referenced { get; init; } = [];
 }
 
 /// <summary>How the CLI of a session is to be started this time (fresh, or resuming after a restart).</summary>
@@ -70,7 +73,7 @@ internal static class CliCommandBuilder
         foreach (var dir in options.AddDirectories) AddValue(args, "--add-dir", dir);
         AddValue(args, "--mcp-config", options.McpConfig);
         if (options.MaxTurns is { } maxTurns) AddValue(args, "--max-turns", maxTurns.ToString(CultureInfo.InvariantCulture));
-        AddValue(args, "--settings", options.Settings);
+        AddValue(args, "--settings", SessionSettings.Build(options.Settings, options.Sandbox, out _));
         if (options.IncludePartialMessages) args.Add("--include-partial-messages");
         if (options.Callbacks.Permissions is not null) AddValue(args, "--permission-prompt-tool", "stdio");
         if (options.Callbacks.McpServers.Count > 0)
@@ -106,18 +109,24 @@ internal static class CliCommandBuilder
         return args;
     }
 
-    public static IReadOnlyDictionary<string, string> BuildEnvironment(SessionOptions options)
+    /// <param name="options">The session's options.</param>
+    /// <param name="configuration">Looks up <see cref="SessionOptions.EnvironmentFromConfiguration"/>'s keys; a key without a value is left out (the preflight has failed such a session already).</param>
+    public static IReadOnlyDictionary<string, string> BuildEnvironment(SessionOptions options, Func<string, string?>? configuration = null)
     {
         var env = new Dictionary<string, string>(options.Environment, StringComparer.Ordinal);
+        foreach (var (name, value) in CredentialReferences.Resolve(options, configuration, out _)) env[name] = value;
         if (options.EnableFileCheckpointing) env["CLAUDE_CODE_ENABLE_SDK_FILE_CHECKPOINTING"] = "true";
         return env;
     }
 
-    public static CliLaunchSpec Build(SessionOptions options, string resolvedCli, LaunchOverrides? overrides = null) =>
+    public static CliLaunchSpec Build(SessionOptions options, string resolvedCli, LaunchOverrides? overrides = null, Func<string, string?>? configuration = null) =>
         new(resolvedCli,
             BuildArguments(options, overrides),
-            BuildEnvironment(options),
-            Path.GetFullPath(options.WorkingDirectory ?? Directory.GetCurrentDirectory()));
+            BuildEnvironment(options, configuration),
+            Path.GetFullPath(options.WorkingDirectory ?? Directory.GetCurrentDirectory()))
+        {
+            Referenced = options.EnvironmentFromConfiguration.Keys.ToList(),
+        };
 
     private static void AddValue(List<string> args, string flag, string? value)
     {

@@ -22,6 +22,9 @@ internal static class CliLocator
         throw NotFound(tried);
     }
 
+    /// <summary>The full path of <paramref name="name"/> on PATH, or null.</summary>
+    public static string? FindOnPath(string name) => Find(name, []);
+
     private static string? Find(string candidate, List<string> tried)
     {
         if (candidate.Contains(Path.DirectorySeparatorChar) || candidate.Contains(Path.AltDirectorySeparatorChar))

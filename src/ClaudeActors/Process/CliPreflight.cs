@@ -8,7 +8,10 @@ namespace ClaudeActors.Process;
 internal static class CliPreflight
 {
     /// <summary>Why no CLI can start with these options, or null when one can; <paramref name="cliPath"/> is the resolved executable.</summary>
-    public static SessionFailure? Check(SessionOptions options, out string? cliPath)
+    /// <param name="options">The session's options.</param>
+    /// <param name="cliPath">The resolved executable.</param>
+    /// <param name="configuration">The host's configuration, for the credential references.</param>
+    public static SessionFailure? Check(SessionOptions options, out string? cliPath, Func<string, string?>? configuration = null)
     {
         cliPath = null;
         var errors = options.Validate();
@@ -22,9 +25,8 @@ internal static class CliPreflight
             return ex.Failure;
         }
         // A directory that is not there is an option error like the others, caught before any process starts.
-        return MissingWorkingDirectory(options.WorkingDirectory) is { } missing
-            ? new InvalidSessionOptionsException([missing]).Failure
-            : null;
+        if (MissingWorkingDirectory(options.WorkingDirectory) is { } missing) return new InvalidSessionOptionsException([missing]).Failure;
+        return SandboxRuntime.Check(options) ?? CredentialReferences.Check(options, configuration);
     }
 
     /// <summary>Throws <see cref="InvalidSessionOptionsException"/> (every rule broken, the working directory included) before a local start.</summary>

@@ -19,6 +19,13 @@ internal static class FailureClassifier
         var said = recentMalformed.Count > 0 ? " The CLI said: " + string.Join(" | ", recentMalformed) : "";
         return end switch
         {
+            // The CLI's own guard (failIfUnavailable, which the host always sends with the sandbox): typed like ours.
+            CliExited exited when duringStartUp && RefusedWithoutSandbox(exited.StderrTail + said) =>
+                new SessionFailure(FailureKind.SandboxUnavailable, "The claude CLI refused to start without a working sandbox." + said)
+                {
+                    ExitCode = exited.ExitCode,
+                    StderrTail = exited.StderrTail,
+                },
             CliExited exited when duringStartUp => new SessionFailure(FailureKind.CliStartFailed, "The claude CLI exited during start-up." + said)
             {
                 ExitCode = exited.ExitCode,
@@ -33,6 +40,9 @@ internal static class FailureClassifier
             _ => new SessionFailure(FailureKind.CliCrashed, "The claude CLI process actor stopped." + said),
         };
     }
+
+    private static bool RefusedWithoutSandbox(string? text) =>
+        text is not null && text.Contains("sandbox.failIfUnavailable", StringComparison.Ordinal);
 
     /// <summary>
     /// The terminal message of a turn that ended with <paramref name="result"/>. Judged by <c>is_error</c>, never by the

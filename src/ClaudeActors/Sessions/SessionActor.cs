@@ -117,7 +117,7 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
 
     protected override void PreStart()
     {
-        if (CliPreflight.Check(_options, out _cliPath) is { } preflight)
+        if (CliPreflight.Check(_options, out _cliPath, SessionConfiguration.Get(Context.System).Lookup) is { } preflight)
         {
             EnterFailed(preflight);
             return;
@@ -215,7 +215,7 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
         _cliPid = null;
         _serverInfo = null;
         var overrides = resume is not null ? new LaunchOverrides(Resume: resume) : null;
-        var spec = prestarted?.Spec ?? CliCommandBuilder.Build(_memory.Effective, _cliPath!, overrides);
+        var spec = prestarted?.Spec ?? CliCommandBuilder.Build(_memory.Effective, _cliPath!, overrides, SessionConfiguration.Get(Context.System).Lookup);
         _cli = Context.ActorOf(CliProcessActor.Props(spec, _name, _memory.SessionId, prestarted: prestarted?.Process), "cli-" + _cliGeneration);
         Context.Watch(_cli);
         var initId = _controls.BeginInitialize();

@@ -92,8 +92,13 @@ internal sealed class SessionSupervisor : ReceiveActor
     private void Start(StartSession start)
     {
         var name = start.Options.Name ?? "session-" + Guid.NewGuid().ToString("N")[..12];
+        var host = Process.SessionConfiguration.Get(Context.System);
+        var options = start.Options with { Name = name };
+        // An existing session is returned as it is: its directories were made when it started.
+        if (host.Isolation is { } isolation && !_sessions.ContainsKey(name) && SessionNames.Check(name) is null)
+            options = isolation.Apply(options, options.Environment, options.WorkingDirectory);
         // What can be known before any process starts is reported as a rejected start, not as a failed session.
-        if (Process.CliPreflight.Check(start.Options with { Name = name }, out _) is { } preflight)
+        if (Process.CliPreflight.Check(options, out _, host.Lookup) is { } preflight)
         {
             Sender.Tell(new SessionStartRejected(preflight));
             return;
@@ -105,7 +110,7 @@ internal sealed class SessionSupervisor : ReceiveActor
                 : new SessionStartRejected(new SessionFailure(FailureKind.SessionAlreadyExists, $"A session named '{name}' exists already.")));
             return;
         }
-        var session = Context.ActorOf(SessionActor.Props(name, start.Options with { Name = name }, warmPool: _warmPool,
+        var session = Context.ActorOf(SessionActor.Props(name, options, warmPool: _warmPool,
             budget: new CliBudgetLink(_budget, ReleaseThroughParent: false)), ActorName(name));
         Context.Watch(session);
         _sessions[name] = session;
@@ -136,7 +141,12 @@ internal sealed class SessionSupervisor : ReceiveActor
                 _log.ForSession(entry.Key, null).Warning("Session {0} stopped without being terminated (it failed too often, or stopped itself).", entry.Key);
         }
         if (_terminating.Remove(terminated.ActorRef, out var waiters))
+        {
+            // Terminated on purpose: its transcripts and files go with it. A session that stopped by itself, or with
+            // the host, keeps them (a restarted host resumes it; an operator can look at what happened).
+            if (entry.Key is not null) Process.SessionConfiguration.Get(Context.System).Isolation?.Remove(entry.Key);
             foreach (var (name, replyTo) in waiters) replyTo.Tell(new SessionTerminated(name));
+        }
         ReplyIfAllStopped();
     }
 

@@ -11,6 +11,7 @@ using ClaudeActors.Cluster;
 using ClaudeActors.Hosting;
 using ClaudeActors.Tests.Infrastructure;
 using LinqToDB;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -37,16 +38,21 @@ internal sealed class ClusterNode : IAsyncDisposable
     /// <summary>Starts a node; joins <paramref name="seed"/> (or forms a cluster of one) and waits until it is Up.</summary>
     public static async Task<ClusterNode> StartAsync(CliSandbox sandbox, string journalFile, string cliPath, ClusterNode? seed = null,
         ClaudeClusterOptions? cluster = null, string? workingDirectory = null, string? postgres = null, string? seedAddress = null,
-        string systemName = "claude-cluster-test", bool partitionable = false, int warmPool = 0)
+        string systemName = "claude-cluster-test", bool partitionable = false, int warmPool = 0, bool isolated = false,
+        IReadOnlyDictionary<string, string?>? configuration = null)
     {
         var sessions = new ClaudeSessionsOptions
         {
             WarmPool = warmPool,
             Defaults = new() { CliPath = cliPath, Environment = sandbox.Environment, WorkingDirectory = workingDirectory ?? sandbox.WorkDir },
+            // Isolated: each session's own folders under this node's data directory (the node's defaults no longer choose them).
+            Isolation = isolated ? new SessionIsolation { Directory = DataDirectory(sandbox) } : null,
         };
+        if (isolated) cluster = (cluster ?? new ClaudeClusterOptions()).WithIsolation();
         seedAddress ??= seed?.Address;
         var host = Host.CreateDefaultBuilder()
             .ConfigureLogging(l => l.ClearProviders())
+            .ConfigureAppConfiguration(c => c.AddInMemoryCollection(configuration ?? new Dictionary<string, string?>()))
             .ConfigureServices(services =>
             {
                 services.AddAkka(systemName, (builder, _) => builder
@@ -81,6 +87,9 @@ internal sealed class ClusterNode : IAsyncDisposable
 
     public Task StopAsync() => _host.StopAsync();
 
+    /// <summary>Where an isolated node keeps its sessions' folders.</summary>
+    public static string DataDirectory(CliSandbox sandbox) => Path.Combine(sandbox.Root, "data");
+
     /// <summary>
     /// Drops every message between this node and <paramref name="other"/>, both ways, on this node's side (needs
     /// <c>partitionable</c>); the other node's side is cut by calling it there too.
@@ -104,5 +113,14 @@ internal sealed class ClusterNode : IAsyncDisposable
             // Already stopped.
         }
         _host.Dispose();
+    }
+}
+
+internal static class ClusterOptionsExtensions
+{
+    public static ClaudeClusterOptions WithIsolation(this ClaudeClusterOptions options)
+    {
+        options.Isolation = true;
+        return options;
     }
 }

@@ -26,11 +26,11 @@ internal sealed class ClusterNodes : IAsyncDisposable
 
     /// <summary>A node running <paramref name="cli"/>, joined to <paramref name="seed"/> (or a cluster of one).</summary>
     public async Task<ClusterNode> Node(string cli, ClusterNode? seed = null, ClaudeClusterOptions? options = null, string? workingDirectory = null,
-        string? postgres = null, int warmPool = 0)
+        string? postgres = null, int warmPool = 0, bool isolated = false, IReadOnlyDictionary<string, string?>? configuration = null)
     {
         var sandbox = new CliSandbox(Api.BaseUrl);
         _sandboxes.Add(sandbox);
-        var node = await ClusterNode.StartAsync(sandbox, _journal, cli, seed, options, workingDirectory, postgres, warmPool: warmPool);
+        var node = await ClusterNode.StartAsync(sandbox, _journal, cli, seed, options, workingDirectory, postgres, warmPool: warmPool, isolated: isolated, configuration: configuration);
         _nodes.Add(node);
         return node;
     }

@@ -158,6 +158,39 @@ public sealed class ClusterCommandTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task A_node_isolates_its_sessions_under_its_data_directory_by_default_and_stop_removes_their_folders()
+    {
+        await using var node = StartNode();
+        var seed = await node.WaitUntilStartedAsync(StartTimeout);
+        var sessions = Path.Combine(_sandbox.Root, "data", "sessions");
+        Assert.Contains("sessions are isolated", node.Log);
+        var start = await Run("sessions", "start", "Tenant/../A", "--seed", seed);
+        Assert.NotEqual(0, start.ExitCode); // a name with a separator never becomes a session, nor a folder
+        start = await Run("sessions", "start", "tenant-a", "--seed", seed);
+        Assert.True(start.ExitCode == 0, start.Stderr);
+        var folder = Assert.Single(Directory.GetDirectories(sessions));
+        Assert.StartsWith("tenant-a-", Path.GetFileName(folder));
+        Assert.True(Directory.Exists(Path.Combine(folder, "config")) && Directory.Exists(Path.Combine(folder, "work")));
+        if (!OperatingSystem.IsWindows()) Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(folder));
+        var stop = await Run("sessions", "stop", "tenant-a", "--seed", seed);
+        Assert.True(stop.ExitCode == 0, stop.Stderr);
+        Assert.Empty(Directory.GetDirectories(sessions));
+        Assert.Equal(0, await node.TerminateAsync(StopTimeout));
+    }
+
+    [Fact]
+    public async Task Isolation_false_leaves_sessions_in_the_nodes_own_directories()
+    {
+        await using var node = StartNode(("ClaudeActors__Cluster__Isolation", "false"));
+        var seed = await node.WaitUntilStartedAsync(StartTimeout);
+        Assert.Contains("sessions share the node's config dir", node.Log);
+        var start = await Run("sessions", "start", "shared", "--seed", seed);
+        Assert.True(start.ExitCode == 0, start.Stderr);
+        Assert.False(Directory.Exists(Path.Combine(_sandbox.Root, "data", "sessions")));
+        Assert.Equal(0, await node.TerminateAsync(StopTimeout));
+    }
+
+    [Fact]
     public async Task A_node_with_a_key_gives_no_credential_warning()
     {
         await using var node = StartNode();

@@ -144,6 +144,7 @@ public sealed class CliCommandBuilderTests
         if (underlying == typeof(IReadOnlyList<string>)) return (IReadOnlyList<string>)["sample"];
         if (underlying == typeof(IReadOnlyDictionary<string, string>)) return new Dictionary<string, string> { ["SAMPLE"] = "1" };
         if (underlying == typeof(IReadOnlyDictionary<string, string?>)) return new Dictionary<string, string?> { ["--sample"] = null };
+        if (underlying == typeof(SessionSandbox)) return new SessionSandbox { Enabled = true, ExcludedCommands = ["sample"] };
         if (underlying == typeof(RestartPolicy)) return new RestartPolicy { MaxRestarts = 9, MinBackoff = TimeSpan.FromSeconds(1) };
         if (underlying == typeof(SessionCallbacks))
             return new SessionCallbacks

@@ -123,6 +123,23 @@ public static class HostileCatalogue
 {
     private static readonly TimeSpan Short = TimeSpan.FromSeconds(10);
 
+    /// <summary>K07's names: path separators.</summary>
+    public static readonly string[] PathSeparatorNames = ["a/b", "..\\x", "../../etc"];
+
+    /// <summary>K08's names: control characters.</summary>
+    public static readonly string[] ControlCharacterNames = ["bell\u0007", "line\nbreak", "nul\0x", "tab\tx"];
+
+    /// <summary>K10's names: Akka-reserved, surrounding blanks, empty.</summary>
+    public static readonly string[] ReservedNames = ["$x", " lead", "trail ", ""];
+
+    /// <summary>K09's accepted odd name starts so: unicode, <c>%2F</c>, spaces and dots.</summary>
+    public const string OddName = "ünï cødé %2F.. 名前 ";
+
+    /// <summary>Every hostile session name of the table (K07-K10), for other tests to reuse (the isolation layout's).</summary>
+    public static IEnumerable<string> HostileSessionNames =>
+        PathSeparatorNames.Concat(ControlCharacterNames).Concat(ReservedNames)
+            .Append(new string('n', 5000)).Append(OddName.PadRight(200, '.'));
+
     private static void Check(bool condition, string whatHappened) => HostileContext.Check(condition, whatHappened);
 
     private static string Ms(Stopwatch watch) => $"{watch.Elapsed.TotalMilliseconds:0} ms";
@@ -749,7 +766,7 @@ public static class HostileCatalogue
         new("K07", "caller", "session names with path separators: `a/b`, `..\\x`, `../../etc`",
             "InvalidSessionOptions before any process starts", async ctx =>
             {
-                foreach (var name in new[] { "a/b", "..\\x", "../../etc" })
+                foreach (var name in PathSeparatorNames)
                     await HostileContext.Throws<InvalidSessionOptionsException>(() => ctx.StartAsync(ctx.Fake(name)));
                 Check(ctx.Sandbox.LiveProcesses().Count == 0, "a process started");
                 return "3× InvalidSessionOptions, no process";
@@ -757,7 +774,7 @@ public static class HostileCatalogue
         new("K08", "caller", "session names with control characters: BEL, newline, NUL, tab",
             "InvalidSessionOptions", async ctx =>
             {
-                foreach (var name in new[] { "bell\u0007", "line\nbreak", "nul\0x", "tab\tx" })
+                foreach (var name in ControlCharacterNames)
                     await HostileContext.Throws<InvalidSessionOptionsException>(() => ctx.StartAsync(ctx.Fake(name)));
                 return "4× InvalidSessionOptions";
             }),
@@ -765,7 +782,7 @@ public static class HostileCatalogue
             "5000 rejected; the 200-char name works and is found by name", async ctx =>
             {
                 await HostileContext.Throws<InvalidSessionOptionsException>(() => ctx.StartAsync(ctx.Fake(new string('n', 5000))));
-                var odd = ("ünï cødé %2F.. 名前 " + Guid.NewGuid().ToString("N")).PadRight(200, '.');
+                var odd = (OddName + Guid.NewGuid().ToString("N")).PadRight(200, '.');
                 var s = await ctx.StartAsync(ctx.Fake(odd));
                 var found = await new ClaudeSessionsClient(ctx.System).GetAsync(odd);
                 var text = await found.FinalTextAsync("Say exactly: odd");
@@ -775,7 +792,7 @@ public static class HostileCatalogue
         new("K10", "caller", "names `$x` (Akka-reserved), ` lead`, `trail `, empty",
             "InvalidSessionOptions", async ctx =>
             {
-                foreach (var name in new[] { "$x", " lead", "trail ", "" })
+                foreach (var name in ReservedNames)
                     await HostileContext.Throws<InvalidSessionOptionsException>(() => ctx.StartAsync(ctx.Fake(name)));
                 return "4× InvalidSessionOptions";
             }),
