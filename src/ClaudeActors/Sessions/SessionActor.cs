@@ -36,6 +36,8 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
     private readonly SessionOptions _options;
     private readonly SessionRestarts _restarts;
     private readonly TurnReporting _turnReporting;
+    // The CLI is started with --session-mirror and its transcript_mirror frames go to the parent (a persistent entity).
+    private readonly bool _sessionMirror;
     private readonly SessionLog _logs;
     private readonly SessionMemory _memory;
 
@@ -60,10 +62,11 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
     private SessionFailure? _lastFailure;
     private bool _restartRequested;
 
-    public SessionActor(string name, SessionOptions options, SessionMemory memory, TurnReporting turnReporting)
+    public SessionActor(string name, SessionOptions options, SessionMemory memory, TurnReporting turnReporting, bool sessionMirror = false)
     {
         _name = name;
         _turnReporting = turnReporting;
+        _sessionMirror = sessionMirror && turnReporting != TurnReporting.None;
         _options = options;
         _memory = memory;
         _restarts = new SessionRestarts(options.Restart, memory);
@@ -90,10 +93,11 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
     /// <param name="name">The session's name.</param>
     /// <param name="options">How to start its CLI.</param>
     /// <param name="turnReporting">What the parent wants to hear of each finished turn: nothing (the local supervisor) by default.</param>
-    public static Props Props(string name, SessionOptions options, TurnReporting turnReporting = TurnReporting.None)
+    /// <param name="sessionMirror">Start the CLI with <c>--session-mirror</c> and tell the parent each <see cref="Protocol.TranscriptMirrorMessage"/> (only with turn reports).</param>
+    public static Props Props(string name, SessionOptions options, TurnReporting turnReporting = TurnReporting.None, bool sessionMirror = false)
     {
         var memory = new SessionMemory(options);
-        return Akka.Actor.Props.Create(() => new SessionActor(name, options, memory, turnReporting));
+        return Akka.Actor.Props.Create(() => new SessionActor(name, options, memory, turnReporting, sessionMirror));
     }
 
     // A CLI child never restarts in place: it would come back with stale arguments. The session decides. The CLI's
@@ -198,7 +202,7 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
         _cliGeneration++;
         _cliPid = null;
         _serverInfo = null;
-        var overrides = resume is not null ? new LaunchOverrides(Resume: resume) : null;
+        var overrides = resume is not null || _sessionMirror ? new LaunchOverrides(Resume: resume, SessionMirror: _sessionMirror) : null;
         var spec = CliCommandBuilder.Build(_memory.Effective, _cliPath!, overrides);
         _cli = Context.ActorOf(CliProcessActor.Props(spec, _name, _memory.SessionId), "cli-" + _cliGeneration);
         Context.Watch(_cli);
