@@ -34,7 +34,7 @@ public sealed class TranscriptMirrorRealCliTests : FakeApiTestBase
         Assert.All(unmirrored, t => Assert.StartsWith("api-request", t));
         Assert.Equal(string.Concat(fileLines.Where(l => !TypeOf(l).StartsWith("api-request", StringComparison.Ordinal)).Select(l => l + "\n")), mirrored);
 
-        // Entries come before the result (the user line, the assistant's), and some after it (cost-state).
+        // Entries come before the result (the user line, the assistant's), and one after it: cost-state, on exit.
         var before = parsed.Take(resultIndex).OfType<TranscriptMirrorMessage>().SelectMany(f => f.Entries).ToList();
         var after = parsed.Skip(resultIndex).OfType<TranscriptMirrorMessage>().SelectMany(f => f.Entries).ToList();
         Assert.Contains(before, e => e.Contains("\"type\":\"user\"") && e.Contains("My name is Mirror"));
@@ -86,7 +86,7 @@ public sealed class TranscriptMirrorRealCliTests : FakeApiTestBase
         while (await process.StandardOutput.ReadLineAsync(timeout.Token) is { } line)
         {
             lines.Add(line);
-            // After the result the CLI still writes its cost-state; closing stdin lets it finish and exit.
+            // The CLI writes its cost-state when it ends (seen: not in 3 s after the result, at once after stdin closed).
             if (line.Contains("\"type\":\"result\"")) process.StandardInput.Close();
         }
         await process.WaitForExitAsync(timeout.Token);
