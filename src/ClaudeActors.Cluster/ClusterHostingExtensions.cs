@@ -119,7 +119,7 @@ public static class ClusterHostingExtensions
             if (warmProfiles.Count > 0)
                 builder.WithActors((system, registry) =>
                     // The node's budget holds the pool's CLIs too: it refills only into the room the sessions leave.
-                    registry.Register<Process.WarmPool>(system.ActorOf(Process.WarmPool.UnderBudget(warmProfiles, registry.Get<SessionBudget>()),
+                    registry.Register<Process.WarmPool>(system.ActorOf(Process.WarmPool.UnderBudget(warmProfiles, registry.Get<SessionBudget>(), SessionEntity.SessionMirror),
                         "claude-" + Process.WarmPool.ActorName)));
             builder.WithShardRegion<ClaudeSessionRegion>(RegionName,
                 (_, registry, _) => entityId => SessionEntity.Props(entityId, sessions, registry.Get<SessionBudget>(), cluster.PassivateIdleAfter,

@@ -8,6 +8,7 @@ using Akka.Persistence;
 using ClaudeActors.History;
 
 using ClaudeActors.Logging;
+using ClaudeActors.Protocol;
 using ClaudeActors.Sessions;
 
 namespace ClaudeActors.Cluster;
@@ -29,6 +30,8 @@ internal sealed class SessionEntity : ReceivePersistentActor, IWithTimers
     private readonly IActorRef? _warmPool;
     private readonly TimeSpan? _idleAfter;
     private readonly SessionLog _logs;
+    // The journaled transcript: from recovery until it is written back, and with mirroring for the entity's whole life
+    // (its snapshots are taken from it: the CLI's file holds lines it does not mirror, so a prefix of it is not the journal).
     private readonly StringBuilder _recoveredTranscript = new();
 
     private SessionOptions? _options;
@@ -48,6 +51,12 @@ internal sealed class SessionEntity : ReceivePersistentActor, IWithTimers
     // Turns whose lines the next capture will cover, and the turns the running capture covers.
     private List<(IActorRef Session, string QueryId)> _journalWaiters = [];
     private List<(IActorRef Session, string QueryId)> _capturing = [];
+    // Transcript entries the CLI mirrored on stdout, not journaled yet; whether the running turn brought any.
+    private readonly TranscriptMirrorBuffer _mirror = new();
+    private bool _turnMirrored;
+    private bool _childMirrored;
+    private bool _mirrorFlushAfterCapture;
+    private bool _fallbackLogged;
     private string? _model;
     private int _turns;
     private decimal _cost;
@@ -110,8 +119,22 @@ internal sealed class SessionEntity : ReceivePersistentActor, IWithTimers
             _cost += turn.CostUsd ?? 0;
             UpdateDirectory(passivated: false);
             _journalWaiters.Add((Sender, turn.QueryId));
+            if (_turnMirrored)
+            {
+                // The entries before the result came in frames: journal them, then the session answers.
+                _turnMirrored = false;
+                FlushMirror();
+                return;
+            }
+            if (SessionMirror && !_fallbackLogged && _options is { NoSessionPersistence: false })
+            {
+                _fallbackLogged = true;
+                EntityLog.Warning("Session {0}: its CLI sent no transcript_mirror frames for a turn (an older CLI, or a CLAUDE_CONFIG_DIR it does not match?); journaling from its transcript file instead.", _name);
+            }
             CaptureTranscript();
         });
+        Command<TranscriptMirrorMessage>(OnMirror);
+        Command<MirrorFlushDue>(_ => FlushMirror());
         Command<TranscriptRead>(OnTranscriptRead);
         Command<SnapshotPrefixRead>(OnSnapshotPrefixRead);
         Command<Terminated>(OnTerminated);
@@ -128,6 +151,13 @@ internal sealed class SessionEntity : ReceivePersistentActor, IWithTimers
     public override string PersistenceId => "claude-session-" + _name;
 
     public ITimerScheduler Timers { get; set; } = null!;
+
+    /// <summary>
+    /// Whether session CLIs start with <c>--session-mirror</c> and the journal is fed from their frames (the default);
+    /// <c>CLAUDE_ACTORS_SESSION_MIRROR=0</c> turns it off, leaving the read of the transcript file after each turn
+    /// (for comparing the two, e.g. in the cluster benchmark).
+    /// </summary>
+    internal static bool SessionMirror { get; set; } = Environment.GetEnvironmentVariable("CLAUDE_ACTORS_SESSION_MIRROR") != "0";
 
     public static Props Props(string name, ClaudeSessionsOptions node, IActorRef budget, TimeSpan? idleAfter, IActorRef? warmPool = null) =>
         Akka.Actor.Props.Create(() => new SessionEntity(name, node, budget, idleAfter, warmPool));
@@ -202,7 +232,7 @@ internal sealed class SessionEntity : ReceivePersistentActor, IWithTimers
         }
         _childGeneration++;
         _child = Context.ActorOf(SessionActor.Props(_name, options, options.NoSessionPersistence ? TurnReporting.Report : TurnReporting.ReportAndAwaitJournal,
-            _warmPool, new CliBudgetLink(_budget, ReleaseThroughParent: true)), "session-" + _childGeneration);
+            _warmPool, new CliBudgetLink(_budget, ReleaseThroughParent: true), SessionMirror), "session-" + _childGeneration);
         Context.Watch(_child);
         _status = SessionStatus.Initializing;
         ResetIdleTimer();
@@ -279,8 +309,75 @@ internal sealed class SessionEntity : ReceivePersistentActor, IWithTimers
         _recoveredTranscript.Clear();
     }
 
+    private void OnMirror(TranscriptMirrorMessage frame)
+    {
+        if (!Sender.Equals(_child) || _options is null) return;
+        // Only the conversation's own transcript is journaled (as the file read did): not a subagent's file, and
+        // not a file outside the config dir this entity writes back to.
+        if (TranscriptMirrorBuffer.SessionIdOf(frame) is not { } sessionId || frame.Entries.Count == 0 ||
+            !string.Equals(Path.GetFullPath(frame.FilePath), TranscriptPath(sessionId), StringComparison.Ordinal)) return;
+        if (!_mirror.IsEmpty && _mirror.SessionId != sessionId) FlushMirror();
+        _mirror.Add(sessionId, frame);
+        // Counted for the next turn end (a cost-state after a result counts for the turn after: harmless).
+        _turnMirrored = _childMirrored = true;
+        if (_mirror.IsFull) FlushMirror();
+        // Entries after a turn's end (cost-state) do not wait for the next turn to be journaled.
+        else Timers.StartSingleTimer("mirror-flush", MirrorFlushDue.Instance, MirrorFlushDelay);
+    }
+
+    private static readonly TimeSpan MirrorFlushDelay = TimeSpan.FromMilliseconds(500);
+
     /// <summary>
-    /// Copies the transcript's new whole lines into the journal, then tells the turns they cover (the session answers
+    /// Journals the mirrored entries as one event, then tells the turns that ended meanwhile (their answers go out).
+    /// Waits for a running file read (the fallback), which covers what was buffered if it read past it.
+    /// </summary>
+    private void FlushMirror()
+    {
+        Timers.Cancel("mirror-flush");
+        if (_captureRunning)
+        {
+            _mirrorFlushAfterCapture = true;
+            return;
+        }
+        var waiters = _journalWaiters;
+        _journalWaiters = [];
+        if (_mirror.IsEmpty)
+        {
+            // Journaled already (the buffer was full mid-turn): answered after whatever is still being persisted.
+            if (waiters.Count > 0) DeferAsync(waiters, Acknowledge);
+            return;
+        }
+        var (sessionId, text) = _mirror.Take();
+        var offset = sessionId == _sessionId ? _transcriptOffset : 0;
+        Persist(new TranscriptAppendedEvent(sessionId, offset, text), e =>
+        {
+            if (e.SessionId != _sessionId) StartNewTranscript(e.SessionId);
+            Journaled(e);
+            Acknowledge(waiters);
+            if (LastSequenceNr % SnapshotEvery == 0) SaveJournaledSnapshot();
+        });
+    }
+
+    private void Journaled(TranscriptAppendedEvent e)
+    {
+        _transcriptOffset = e.Offset + Encoding.UTF8.GetByteCount(e.Text);
+        _conversationPersisted = true;
+        if (!SessionMirror) return;
+        if (e.Offset == 0) _recoveredTranscript.Clear();
+        _recoveredTranscript.Append(e.Text);
+    }
+
+    // From the journaled text in memory: no file read.
+    private void SaveJournaledSnapshot() =>
+        SaveSnapshot(new SessionEntitySnapshot(_options!, _sessionId, _conversationPersisted, _recoveredTranscript.ToString()));
+
+    private static void Acknowledge(List<(IActorRef Session, string QueryId)> turns)
+    {
+        foreach (var (session, queryId) in turns) session.Tell(new SessionActor.TurnJournaled(queryId));
+    }
+
+    /// <summary>
+    /// The fallback when a turn brought no mirror frames. Copies the transcript's new whole lines into the journal, then tells the turns they cover (the session answers
     /// its caller then). One capture at a time; turns that end meanwhile are covered by the next one.
     /// </summary>
     private void CaptureTranscript()
@@ -329,17 +426,19 @@ internal sealed class SessionEntity : ReceivePersistentActor, IWithTimers
         }
         Persist(new TranscriptAppendedEvent(read.SessionId, read.Offset, read.Text), e =>
         {
-            _transcriptOffset = e.Offset + Encoding.UTF8.GetByteCount(e.Text);
-            _conversationPersisted = true;
+            // The file has every entry the CLI mirrored before it was read: those buffered are in this event.
+            if (_mirror.SessionId == e.SessionId) _mirror.Clear();
+            Journaled(e);
             AcknowledgeCaptured();
-            if (LastSequenceNr % SnapshotEvery == 0 && TranscriptPath(e.SessionId) is { } path) ReadSnapshotPrefix(path, e.SessionId);
+            if (LastSequenceNr % SnapshotEvery == 0 && SessionMirror) SaveJournaledSnapshot();
+            if (LastSequenceNr % SnapshotEvery == 0 && !SessionMirror && TranscriptPath(e.SessionId) is { } path) ReadSnapshotPrefix(path, e.SessionId);
             else EndCapture();
         });
     }
 
     private void AcknowledgeCaptured()
     {
-        foreach (var (session, queryId) in _capturing) session.Tell(new SessionActor.TurnJournaled(queryId));
+        Acknowledge(_capturing);
         _capturing.Clear();
     }
 
@@ -351,6 +450,11 @@ internal sealed class SessionEntity : ReceivePersistentActor, IWithTimers
         {
             _captureAgain = false;
             CaptureTranscript();
+        }
+        if (_mirrorFlushAfterCapture && !_captureRunning)
+        {
+            _mirrorFlushAfterCapture = false;
+            FlushMirror();
         }
         if (_passivating && _child is null && !_captureRunning) Context.Stop(Self);
     }
@@ -389,7 +493,8 @@ internal sealed class SessionEntity : ReceivePersistentActor, IWithTimers
         var path = TranscriptPath(_sessionId);
         if (path is null) return;
         var expected = Encoding.UTF8.GetByteCount(_recoveredTranscript.ToString());
-        if (File.Exists(path) && new FileInfo(path).Length >= expected)
+        // With mirroring the journal is the transcript: always written back (a longer file may still lack turns).
+        if (!SessionMirror && File.Exists(path) && new FileInfo(path).Length >= expected)
         {
             _recoveredTranscript.Clear();
             return;
@@ -397,7 +502,7 @@ internal sealed class SessionEntity : ReceivePersistentActor, IWithTimers
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         File.WriteAllText(path, _recoveredTranscript.ToString(), new UTF8Encoding(false));
         EntityLog.Info("Session {0}: restored its transcript ({1} bytes) from the journal before resuming.", _name, expected);
-        _recoveredTranscript.Clear();
+        if (!SessionMirror) _recoveredTranscript.Clear();
     }
 
     private string? TranscriptPath(string sessionId)
@@ -467,8 +572,16 @@ internal sealed class SessionEntity : ReceivePersistentActor, IWithTimers
         }
         _status = SessionStatus.Stopped;
         UpdateDirectory(passivated: true);
+        // The last lines (an abandoned turn's, say) reach the journal before the entity goes: from the frames the
+        // CLI mirrored, or from its file when it mirrored none.
+        if (_childMirrored)
+        {
+            _childMirrored = false;
+            FlushMirror();
+            if (_passivating) DeferAsync(0, _ => { if (!_captureRunning) Context.Stop(Self); });
+            return;
+        }
         CaptureTranscript();
-        // The last lines (an abandoned turn's, say) reach the journal before the entity goes.
         if (_passivating && !_captureRunning) Context.Stop(Self);
         // Otherwise the session failed (its restart bound was reached); the next message starts it again.
     }
@@ -503,6 +616,11 @@ internal sealed class SessionEntity : ReceivePersistentActor, IWithTimers
         if (reply is null) return;
         var target = message is Query { ReplyTo: { } replyTo } ? replyTo : Sender;
         target.Tell(reply);
+    }
+
+    private sealed class MirrorFlushDue
+    {
+        public static readonly MirrorFlushDue Instance = new();
     }
 
     private sealed class IdleCheck

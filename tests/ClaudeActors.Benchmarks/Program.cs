@@ -89,10 +89,15 @@ for (var i = 0; i < args.Length; i++)
         case "--child":
             child = true;
             break;
+        case "--no-session-mirror":
+            // Cluster sessions journal from the transcript file after each turn, as before --session-mirror (for a before/after).
+            ClaudeActors.Cluster.SessionEntity.SessionMirror = false;
+            Environment.SetEnvironmentVariable("CLAUDE_ACTORS_SESSION_MIRROR", "0"); // and in child nodes
+            break;
         default:
             Console.Error.WriteLine("usage: ClaudeActors.Benchmarks [all|turn|start|parse|cluster|trace|coldstart|api|density] [--iterations N] [--turns T] [--grow MIB] [--limit-mib MIB] [--budget-mib MIB] " +
                                     "[--sessions N] [--seconds S] [--passivated K] [--create-seconds S] [--create-parallelism P] [--script-cli] [--live K] [--loss-runs R] " +
-                                    "[--only throughput|passivated|live|loss] [--fake-cli]");
+                                    "[--only throughput|passivated|live|loss] [--fake-cli] [--no-session-mirror]");
             return 2;
     }
 }

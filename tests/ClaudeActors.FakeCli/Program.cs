@@ -49,7 +49,7 @@ internal static class Program
 
         // Flags. Unknown flags are ignored together with a following value that does not start with '-'.
         string? sessionId = null, resume = null, appendSystemPrompt = null;
-        bool fork = false, cont = false, noPersist = false;
+        bool fork = false, cont = false, noPersist = false, sessionMirror = false;
         for (var i = 0; i < args.Length; i++)
         {
             var flag = args[i];
@@ -79,6 +79,7 @@ internal static class Program
                 case "--fork-session": fork = true; break;
                 case "--continue" or "-c": cont = true; break;
                 case "--no-session-persistence": noPersist = true; break;
+                case "--session-mirror": sessionMirror = Environment.GetEnvironmentVariable("FAKE_CLI_NO_MIRROR") != "1"; break;
                 case "--permission-mode": permissionMode = Value() ?? "default"; break;
                 case "--system-prompt": systemPrompt = Value(); break;
                 case "--append-system-prompt": appendSystemPrompt = Value(); break;
@@ -113,6 +114,11 @@ internal static class Program
         }
 
         transcript = new Transcript(Directory.GetCurrentDirectory(), persist: !noPersist);
+        if (sessionMirror)
+        {
+            transcript.Mirror = EmitMirror;
+        }
+
         if (resume is not null)
         {
             if (!transcript.TryResume(resume, fork, sessionId))
@@ -755,7 +761,28 @@ internal static class Program
             w.WriteString("uuid", Guid.NewGuid().ToString());
             w.WriteString("type", "result");
         });
+        // Like the real CLI: one bookkeeping line after the result (mirrored after it too).
+        transcript.AppendBookkeeping(Output.Build(w =>
+        {
+            w.WriteString("type", "cost-state");
+            w.WriteNumber("totalCostUSD", cost);
+            w.WriteString("sessionId", sid);
+        }));
     }
+
+    /// <summary>A <c>transcript_mirror</c> frame: the file and the lines just appended to it, as JSON values.</summary>
+    private static void EmitMirror(string file, IReadOnlyList<string> lines) => Output.Emit(w =>
+    {
+        w.WriteString("type", "transcript_mirror");
+        w.WriteString("filePath", file);
+        w.WriteStartArray("entries");
+        foreach (var line in lines)
+        {
+            w.WriteRawValue(line, skipInputValidation: true);
+        }
+
+        w.WriteEndArray();
+    });
 
     private static void Interrupted(string sid, Stopwatch clock)
     {

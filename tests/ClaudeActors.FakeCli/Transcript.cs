@@ -237,21 +237,51 @@ internal sealed class Transcript
                     })).Append('\n');
                 }
 
-                try
-                {
-                    Directory.CreateDirectory(projectDir);
-                    File.AppendAllText(Path.Combine(projectDir, SessionId + ".jsonl"), sb.ToString());
-                }
-                catch (IOException)
-                {
-                }
-                catch (UnauthorizedAccessException)
-                {
-                }
+                AppendLocked(sb.ToString());
             }
 
             return entry;
         }
+    }
+
+    /// <summary>
+    /// With <c>--session-mirror</c>: told the file and the lines (no newlines) of each append, after it was written,
+    /// as the real CLI's <c>transcript_mirror</c> frames.
+    /// </summary>
+    public Action<string, IReadOnlyList<string>>? Mirror { get; set; }
+
+    /// <summary>Appends a bookkeeping line (a type the conversation skips), e.g. the cost-state the real CLI writes after a result.</summary>
+    public void AppendBookkeeping(string line)
+    {
+        if (!persist)
+        {
+            return;
+        }
+
+        lock (gate)
+        {
+            AppendLocked(line + "\n");
+        }
+    }
+
+    private void AppendLocked(string text)
+    {
+        var file = Path.Combine(projectDir, SessionId + ".jsonl");
+        try
+        {
+            Directory.CreateDirectory(projectDir);
+            File.AppendAllText(file, text);
+        }
+        catch (IOException)
+        {
+            return;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return;
+        }
+
+        Mirror?.Invoke(file, text.TrimEnd('\n').Split('\n'));
     }
 
     private string Line(HistoryEntry e) => Output.Build(w =>

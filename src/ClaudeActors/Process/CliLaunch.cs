@@ -23,7 +23,8 @@ internal sealed record CliLaunchSpec(
 
 /// <summary>How the CLI of a session is to be started this time (fresh, or resuming after a restart).</summary>
 /// <param name="Resume">Resume this session id instead of what the options say (after a crash or a host restart).</param>
-internal sealed record LaunchOverrides(string? Resume = null);
+/// <param name="SessionMirror">Add <c>--session-mirror</c>: the CLI writes its transcript appends on stdout (cluster mode journals them).</param>
+internal sealed record LaunchOverrides(string? Resume = null, bool SessionMirror = false);
 
 /// <summary>Maps <see cref="SessionOptions"/> to the CLI's flags and environment.</summary>
 internal static class CliCommandBuilder
@@ -59,6 +60,7 @@ internal static class CliCommandBuilder
         }
 
         if (options.NoSessionPersistence) args.Add("--no-session-persistence");
+        if (overrides?.SessionMirror == true && !options.NoSessionPersistence) args.Add("--session-mirror");
         AddValue(args, "--model", options.Model);
         AddValue(args, "--system-prompt", options.SystemPrompt);
         AddValue(args, "--append-system-prompt", options.AppendSystemPrompt);

@@ -25,6 +25,7 @@ internal sealed class WarmPool : ReceiveActor, IWithTimers
     private readonly Dictionary<IActorRef, Slot> _slots = new();
     private readonly Func<Task<int>>? _liveCliCount;
     private readonly IActorRef? _budget;
+    private readonly LaunchOverrides? _launch;
     private readonly int _cap;
     private int? _limit;
     private bool _refillQueued;
@@ -38,10 +39,12 @@ internal sealed class WarmPool : ReceiveActor, IWithTimers
     /// <param name="liveCliCount">The node's live session CLIs (not the pool's), asked before each refill; null: no count cap.</param>
     /// <param name="cap">The node's count cap on live CLIs, the pool's included.</param>
     /// <param name="budget">The node's <see cref="CliBudgetActor"/>, where a taken CLI is counted for its session; or null.</param>
-    public WarmPool(IReadOnlyList<WarmPoolProfile> profiles, Func<Task<int>>? liveCliCount, int cap, IActorRef? budget = null)
+    /// <param name="sessionMirror">Start the CLIs with <c>--session-mirror</c>, as a cluster node's sessions are.</param>
+    public WarmPool(IReadOnlyList<WarmPoolProfile> profiles, Func<Task<int>>? liveCliCount, int cap, IActorRef? budget = null, bool sessionMirror = false)
     {
         _liveCliCount = liveCliCount;
         _budget = budget;
+        _launch = sessionMirror ? new LaunchOverrides(SessionMirror: true) : null;
         _cap = cap;
         foreach (var profile in profiles.Where(p => p.Size > 0))
         {
@@ -105,14 +108,14 @@ internal sealed class WarmPool : ReceiveActor, IWithTimers
     /// while a session's start waits for room. Its idle CLIs are not in the budget's sum until a session takes one
     /// (then the session adopts it there), so each counts here as one estimate.
     /// </summary>
-    public static Props UnderBudget(IReadOnlyList<WarmPoolProfile> profiles, IActorRef budget)
+    public static Props UnderBudget(IReadOnlyList<WarmPoolProfile> profiles, IActorRef budget, bool sessionMirror = false)
     {
         Func<Task<int>> live = async () =>
         {
             var status = await budget.Ask<CliBudgetActor.Status>(CliBudgetActor.GetStatus.Instance, TimeSpan.FromSeconds(5)).ConfigureAwait(false);
             return WarmPoolPlan.EffectiveLive(status);
         };
-        return Akka.Actor.Props.Create(() => new WarmPool(profiles, live, int.MaxValue, budget));
+        return Akka.Actor.Props.Create(() => new WarmPool(profiles, live, int.MaxValue, budget, sessionMirror));
     }
 
     // A warm CLI that throws is stopped, never restarted with the same arguments; its Terminated reaches whoever watches it.
@@ -245,7 +248,8 @@ internal sealed class WarmPool : ReceiveActor, IWithTimers
     private void Spawn(Profile profile)
     {
         var sessionId = SessionIds.New();
-        var spec = CliCommandBuilder.Build(profile.Options with { SessionId = sessionId }, profile.CliPath);
+        // Launched as the profile's sessions launch theirs: the same overrides, credentials by reference resolved.
+        var spec = CliCommandBuilder.Build(profile.Options with { SessionId = sessionId }, profile.CliPath, _launch, SessionConfiguration.Get(Context.System).Lookup);
         var cli = Context.ActorOf(CliProcessActor.Props(spec, "warm-pool", sessionId), "warm-" + ++_nextId);
         Context.Watch(cli);
         var slot = new Slot(cli, profile, sessionId, "init-" + _nextId, "warm-init-" + _nextId);

@@ -12,6 +12,11 @@ internal static class MessageJson
         JsonNode? node = message switch
         {
             UnknownMessage unknown => JsonNode.Parse(unknown.Raw.GetRawText()),
+            TranscriptMirrorMessage m => new JsonObject
+            {
+                ["filePath"] = m.FilePath,
+                ["entries"] = new JsonArray(m.Entries.Select(e => JsonNode.Parse(e)).ToArray()),
+            },
             SystemMessage m => JsonSerializer.SerializeToNode(m, context.SystemMessage),
             AssistantMessage m => JsonSerializer.SerializeToNode(m, context.AssistantMessage),
             UserMessage m => JsonSerializer.SerializeToNode(m, context.UserMessage),

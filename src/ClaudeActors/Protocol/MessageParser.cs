@@ -37,6 +37,7 @@ internal static class MessageParser
                 "control_request" => JsonSerializer.Deserialize(line, context.ControlRequestMessage),
                 "control_response" => JsonSerializer.Deserialize(line, context.ControlResponseMessage),
                 "control_cancel_request" => JsonSerializer.Deserialize(line, context.ControlCancelRequestMessage),
+                "transcript_mirror" => TranscriptMirrorMessage.Read(line, reader),
                 _ => new UnknownMessage(type ?? "", ParseRaw(line)),
             };
             if (message is null) return new ParseResult(null, "null message", line.Length);

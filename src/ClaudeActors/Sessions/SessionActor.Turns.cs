@@ -97,6 +97,10 @@ internal sealed partial class SessionActor
             case UnknownMessage { Type: "control_response" } badResponse:
                 FailUnreadableControlResponse(badResponse);
                 return;
+            case TranscriptMirrorMessage mirror:
+                // Never a caller's message: the parent journals it, in order with the SessionTurnCompleted that follows.
+                if (_sessionMirror) Context.Parent.Tell(mirror);
+                return;
         }
 
         TrackSessionId(message);

@@ -36,6 +36,8 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
     private readonly SessionOptions _options;
     private readonly SessionRestarts _restarts;
     private readonly TurnReporting _turnReporting;
+    // The CLI is started with --session-mirror and its transcript_mirror frames go to the parent (a persistent entity).
+    private readonly bool _sessionMirror;
     private readonly SessionLog _logs;
     private readonly SessionMemory _memory;
     private readonly IActorRef? _warmPool;
@@ -61,12 +63,13 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
     private SessionFailure? _lastFailure;
     private bool _restartRequested;
 
-    public SessionActor(string name, SessionOptions options, SessionMemory memory, TurnReporting turnReporting, IActorRef? warmPool, CliBudgetLink? budget = null)
+    public SessionActor(string name, SessionOptions options, SessionMemory memory, TurnReporting turnReporting, IActorRef? warmPool, CliBudgetLink? budget = null, bool sessionMirror = false)
     {
         _warmPool = warmPool;
         _name = name;
         _budget = budget;
         _turnReporting = turnReporting;
+        _sessionMirror = sessionMirror && turnReporting != TurnReporting.None;
         _options = options;
         _memory = memory;
         _restarts = new SessionRestarts(options.Restart, memory);
@@ -95,11 +98,12 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
     /// <param name="turnReporting">What the parent wants to hear of each finished turn: nothing (the local supervisor) by default.</param>
     /// <param name="warmPool">The <see cref="WarmPool"/> a fresh session first asks for a started CLI, or null.</param>
     /// <param name="budget">The node's CLI budget, asked before every CLI start; none: CLIs start at once.</param>
+    /// <param name="sessionMirror">Start the CLI with <c>--session-mirror</c> and tell the parent each <see cref="Protocol.TranscriptMirrorMessage"/> (only with turn reports).</param>
     public static Props Props(string name, SessionOptions options, TurnReporting turnReporting = TurnReporting.None,
-        IActorRef? warmPool = null, CliBudgetLink? budget = null)
+        IActorRef? warmPool = null, CliBudgetLink? budget = null, bool sessionMirror = false)
     {
         var memory = new SessionMemory(options);
-        return Akka.Actor.Props.Create(() => new SessionActor(name, options, memory, turnReporting, warmPool, budget));
+        return Akka.Actor.Props.Create(() => new SessionActor(name, options, memory, turnReporting, warmPool, budget, sessionMirror));
     }
 
     // A CLI child never restarts in place: it would come back with stale arguments. The session decides. The CLI's
@@ -214,7 +218,7 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
         _cliGeneration++;
         _cliPid = null;
         _serverInfo = null;
-        var overrides = resume is not null ? new LaunchOverrides(Resume: resume) : null;
+        var overrides = resume is not null || _sessionMirror ? new LaunchOverrides(Resume: resume, SessionMirror: _sessionMirror) : null;
         var spec = prestarted?.Spec ?? CliCommandBuilder.Build(_memory.Effective, _cliPath!, overrides, SessionConfiguration.Get(Context.System).Lookup);
         _cli = Context.ActorOf(CliProcessActor.Props(spec, _name, _memory.SessionId, prestarted: prestarted?.Process), "cli-" + _cliGeneration);
         Context.Watch(_cli);

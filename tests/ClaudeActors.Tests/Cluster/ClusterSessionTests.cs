@@ -195,6 +195,56 @@ public sealed class ClusterSessionTests : IAsyncLifetime
         Assert.Equal("Your name is Journal21!", await back.FinalTextAsync("What is my name?"));
     }
 
+    [Fact]
+    public async Task The_journal_is_fed_from_mirror_frames_not_the_transcript_file_and_another_node_resumes_from_it()
+    {
+        var first = await Node(TestPaths.RealCli);
+        var session = await first.Sessions.StartAsync(new SessionOptions { Name = "mirrored" });
+        Assert.Equal("OK, I will remember the code.", await session.FinalTextAsync("Remember: the code is 4242"));
+        var id = await session.GetSessionIdAsync();
+        var file = Path.Combine(ClaudeActors.History.ConversationHistory.ProjectsDirectory(first.Sandbox.ConfigDir),
+            ClaudeActors.History.ConversationHistory.EncodeProjectPath(first.Sandbox.WorkDir), id + ".jsonl");
+        Assert.True(File.Exists(file));
+        // The CLI's file loses its first turn: a journal copied from the file would now miss it (or start over).
+        File.Delete(file);
+        Assert.Equal("Nice to meet you, Mirrored.", await session.FinalTextAsync("My name is Mirrored"));
+        var journal = JournalText("claude-session-mirrored", "journal", "message");
+        Assert.Contains("Remember: the code is 4242", journal);
+        Assert.Contains("Nice to meet you, Mirrored.", journal);
+        // Only what the CLI mirrors: its request replay records stay in its own file.
+        Assert.DoesNotContain("api-request-shape", journal);
+        await first.StopAsync();
+
+        // Another node (its own config dir) writes the transcript back from the journal and resumes with both turns.
+        var second = await Node(TestPaths.RealCli, workingDirectory: first.Sandbox.WorkDir);
+        var back = await second.Sessions.GetAsync("mirrored");
+        Assert.Equal("The code is 4242.", await back.FinalTextAsync("What was the code?"));
+        Assert.Equal("Your name is Mirrored!", await back.FinalTextAsync("What is my name?"));
+        Assert.Equal(id, await back.GetSessionIdAsync());
+    }
+
+    [Fact]
+    public async Task A_cli_that_sends_no_mirror_frames_is_journaled_from_its_transcript_file()
+    {
+        var first = await Node(TestPaths.FakeCli);
+        // The fake CLI ignores --session-mirror with this set, like an older CLI.
+        var session = await first.Sessions.StartAsync(new SessionOptions
+        {
+            Name = "unmirrored",
+            Environment = new Dictionary<string, string> { ["FAKE_CLI_NO_MIRROR"] = "1" },
+        });
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal($"Nice to meet you, Plain{i}.", await session.FinalTextAsync($"My name is Plain{i}"));
+            Assert.Contains($"Nice to meet you, Plain{i}.", JournalText("claude-session-unmirrored", "journal", "message"));
+        }
+        await first.StopAsync();
+
+        var second = await Node(TestPaths.FakeCli, workingDirectory: first.Sandbox.WorkDir);
+        var back = await second.Sessions.GetAsync("unmirrored");
+        Assert.Equal("Your name is Plain2!", await back.FinalTextAsync("What is my name?"));
+    }
+
     /// <summary>Every row of the SQLite journal (or snapshot) table for one entity, as text.</summary>
     private string JournalText(string persistenceId, string table, string column)
     {
