@@ -140,6 +140,7 @@ public sealed class CliCommandBuilderTests
         if (underlying == typeof(int)) return 7;
         if (underlying == typeof(decimal)) return 1.5m;
         if (underlying == typeof(TimeSpan)) return TimeSpan.FromMinutes(7);
+        if (underlying == typeof(ByteSize)) return ByteSize.Parse("7MiB");
         if (underlying == typeof(PermissionMode)) return PermissionMode.Plan;
         if (underlying == typeof(IReadOnlyList<string>)) return (IReadOnlyList<string>)["sample"];
         if (underlying == typeof(IReadOnlyDictionary<string, string>)) return new Dictionary<string, string> { ["SAMPLE"] = "1" };
