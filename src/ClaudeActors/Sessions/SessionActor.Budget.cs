@@ -172,7 +172,7 @@ internal sealed partial class SessionActor
         if (!_admitted || _budget is null) return;
         if (status is SessionStatus.Ready or SessionStatus.Busy or SessionStatus.Initializing)
             _budget.Budget.Tell(new CliBudgetActor.Activity(Self, _admissionId, Busy: status != SessionStatus.Ready));
-        if (status == SessionStatus.Ready) SampleMemory(afterTurn: false);
+        if (status == SessionStatus.Ready && MemoryLimit is not null) SampleMemory(afterTurn: false);
     }
 
     /// <summary>A session without a CLI (given up for the budget, or refused) starts one for work that needs it.</summary>

@@ -147,7 +147,9 @@ internal sealed partial class SessionActor
     private void EndTurn(RunningQuery current, ResultMessage result, ClaudeMessage resultLine)
     {
         _turns.TakeCurrent();
-        _sampleAfterTurn = true;
+        // Only a ceiling needs the figure before the next turn: /proc/PID/smaps_rollup of a CLI's tree costs the
+        // kernel a walk of every mapping (the trace benchmark saw it in each turn); the budget samples on its own.
+        _sampleAfterTurn = MemoryLimit is not null;
         Timers.Cancel("query-" + current.Query.QueryId);
         Timers.Cancel("abandoned-" + current.Query.QueryId);
         if (!_options.NoSessionPersistence) _memory.ConversationPersisted = true;

@@ -175,7 +175,14 @@ internal sealed partial class SessionActor : ReceiveActor, IWithTimers
         ReceiveWarmStart();
         Receive<GetSessionId>(_ => Sender.Tell(new SessionIdReply(_memory.SessionId)));
         // The CLI's memory as last measured (after each turn, and every few seconds by the budget), never read here.
-        Receive<GetSessionInfo>(_ => Sender.Tell(WithMemory(Info())));
+        Receive<GetSessionInfo>(_ =>
+        {
+            var info = WithMemory(Info());
+            // Not measured yet (no budget or ceiling samples it): read now, off this thread; the reply goes straight back.
+            if (info.CliMemory is null && _cliPid is { } pid)
+                Task.Run(() => info with { CliMemory = ProcessMemory.TreePss(pid) is { } bytes ? new ByteSize(bytes) : null }).PipeTo(Sender);
+            else Sender.Tell(info);
+        });
         ReceiveBudget();
         // File IO off the actor's thread; the reply goes straight to the requester.
         Receive<GetConversation>(_ => SessionConversation.ReadAsync(_memory, _options).PipeTo(Sender));
