@@ -1,3 +1,4 @@
+using ClaudeActors.Testing;
 using System.Diagnostics;
 using Akka.Actor;
 using ClaudeActors.Client;
@@ -15,14 +16,19 @@ namespace ClaudeActors.Benchmarks;
 /// </summary>
 internal static class DensityBenchmark
 {
-    internal sealed record Settings(int Sessions = 8, int Turns = 1000, int GrowMiB = 4, int LimitMiB = 96, int BudgetMiB = 400);
+    /// <param name="RealCli">The real CLI against the fake Messages API, no growth directive and no per-CLI limit: how many
+    /// sessions a budget holds, each answering from its context, with the least recently used passivated and resumed.</param>
+    internal sealed record Settings(int Sessions = 8, int Turns = 1000, int GrowMiB = 4, int LimitMiB = 96, int BudgetMiB = 400, bool RealCli = false);
 
     public static async Task<IReadOnlyList<Row>> RunAsync(Settings settings, CancellationToken ct)
     {
         var load = Load.Now();
-        Console.WriteLine($"density: {settings.Sessions} sessions, {settings.Turns} turns of [grow:{settings.GrowMiB}], " +
-                          $"limit {settings.LimitMiB} MiB per CLI, budget {settings.BudgetMiB} MiB (fake CLI)");
-        await using var sandbox = new BenchSandbox(new Uri("http://127.0.0.1:9/"));
+        Console.WriteLine(settings.RealCli
+            ? $"density: {settings.Sessions} sessions, {settings.Turns} turns, budget {settings.BudgetMiB} MiB (real CLI, fake Messages API)"
+            : $"density: {settings.Sessions} sessions, {settings.Turns} turns of [grow:{settings.GrowMiB}], " +
+              $"limit {settings.LimitMiB} MiB per CLI, budget {settings.BudgetMiB} MiB (fake CLI)");
+        await using var api = settings.RealCli ? await FakeMessagesApi.StartAsync(ct) : null;
+        await using var sandbox = new BenchSandbox(api?.BaseUrl ?? new Uri("http://127.0.0.1:9/"));
         var system = ActorSystem.Create("density", "akka.loglevel = WARNING\nakka.stdout-loglevel = WARNING");
         var budget = (long)settings.BudgetMiB << 20;
         var limit = new ByteSize((long)settings.LimitMiB << 20);
@@ -32,7 +38,7 @@ internal static class DensityBenchmark
             MemoryBudget = new ByteSize(budget),
             StartWaitTimeout = TimeSpan.FromSeconds(60),
             MaxWaitingStarts = settings.Sessions,
-            CliMemoryEstimate = new ByteSize(40L << 20),
+            CliMemoryEstimate = new ByteSize(settings.RealCli ? 200L << 20 : 40L << 20),
             MemorySampleInterval = TimeSpan.FromMilliseconds(500),
         }));
 
@@ -69,7 +75,10 @@ internal static class DensityBenchmark
         var clock = Stopwatch.StartNew();
         try
         {
-            var options = sandbox.SessionOptions() with { CliPath = BenchPaths.FakeCli, CliMemoryLimit = limit };
+            var options = settings.RealCli
+                ? sandbox.SessionOptions() with { CliPath = BenchPaths.RealCli, Timeout = TimeSpan.FromMinutes(3) }
+                : sandbox.SessionOptions() with { CliPath = BenchPaths.FakeCli, CliMemoryLimit = limit };
+            var grow = settings.RealCli ? "" : $"[grow:{settings.GrowMiB}]";
             // Started one at a time: each takes its room in the budget (or an idle one's).
             for (var i = 0; i < settings.Sessions; i++)
             {
@@ -84,7 +93,7 @@ internal static class DensityBenchmark
                 {
                     try
                     {
-                        var answer = await session.FinalTextAsync($"[grow:{settings.GrowMiB}]What is my name?", cancellationToken: ct);
+                        var answer = await session.FinalTextAsync($"{grow}What is my name?", cancellationToken: ct);
                         if (answer != $"Your name is User{i}!") Interlocked.Increment(ref lost);
                     }
                     catch (NodeAtCapacityException)
@@ -109,9 +118,10 @@ internal static class DensityBenchmark
             var after = $"{load} -> {Load.Now()}";
             return
             [
-                new Row($"density: {turnsDone} turns with [grow:{settings.GrowMiB}], {settings.Sessions} sessions", $"lost context {lost}, failed {failed + atCapacity} ({atCapacity} at capacity), {recycles} recycles", after),
+                new Row(settings.RealCli ? $"density (real CLI): {turnsDone} turns, {settings.Sessions} sessions, live at the end {status.Live}" : $"density: {turnsDone} turns with [grow:{settings.GrowMiB}], {settings.Sessions} sessions",
+                    $"lost context {lost}, failed {failed + atCapacity} ({atCapacity} at capacity), {recycles} recycles, {wall.TotalSeconds:F0} s", after),
                 new Row("density: peak summed CLI PSS vs budget", $"{new ByteSize(peakSum)} vs {new ByteSize(budget)} ({over:+0.0;-0.0}%)", after),
-                new Row("density: largest CLI PSS vs its limit", $"{new ByteSize(peakCli)} vs {limit} ({(peakCli <= limit.Bytes ? "under" : peakCli <= limit.Bytes * 3 / 2 ? "over, under the hard ceiling" : "over the hard ceiling")})", after),
+                settings.RealCli ? new Row("density (real CLI): largest CLI PSS", new ByteSize(peakCli).ToString(), after) : new Row("density: largest CLI PSS vs its limit", $"{new ByteSize(peakCli)} vs {limit} ({(peakCli <= limit.Bytes ? "under" : peakCli <= limit.Bytes * 3 / 2 ? "over, under the hard ceiling" : "over the hard ceiling")})", after),
             ];
         }
         finally

@@ -1,6 +1,6 @@
 // A plain benchmark harness (not part of the test run). Usage:
 //   dotnet run -c Release --project tests/ClaudeActors.Benchmarks -- [all|turn|start|parse|cluster|trace|coldstart|api|density] [--iterations N] [--fake-cli]
-//     density options: [--sessions N] [--turns T] [--grow MIB] [--limit-mib MIB] [--budget-mib MIB] (not part of "all")
+//     density options: [--sessions N] [--turns T] [--grow MIB] [--limit-mib MIB] [--budget-mib MIB] [--real-cli] (not part of "all")
 //     coldstart: build tests/ClaudeActors.ColdStart in the same configuration first; api: only the fake API, its URL on stdout
 //     cluster options: [--sessions N] [--seconds S] [--passivated K] [--create-seconds S] [--create-parallelism P] [--script-cli]
 //                      [--live K] [--loss-runs R] [--only throughput|passivated|live|loss]
@@ -82,6 +82,9 @@ for (var i = 0; i < args.Length; i++)
         case "--only" when i + 1 < args.Length && args[i + 1] is "throughput" or "passivated" or "live" or "loss":
             only = args[i + 1];
             i++;
+            break;
+        case "--real-cli":
+            density = density with { RealCli = true };
             break;
         case "--fake-cli":
             BenchPaths.SessionCli = BenchPaths.FakeCli;
