@@ -7,7 +7,7 @@ namespace ClaudeActors.Tests.Cluster;
 /// <summary>Isolated sessions in a cluster: their own folders on each node, the transcript moving with them, credentials by reference.</summary>
 public sealed class IsolatedClusterTests : IAsyncLifetime
 {
-    private const string ReferencedKey = "sk-ant-isolation-reference-0123456789";
+    private const string ReferencedKey = "test-only-referenced-credential-isolation";
     private static readonly Dictionary<string, string?> NodeConfiguration = new() { ["Tenants:Traveller:ApiKey"] = ReferencedKey };
 
     private ClusterNodes _cluster = null!;

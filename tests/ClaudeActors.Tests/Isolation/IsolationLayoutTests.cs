@@ -170,7 +170,7 @@ public sealed class SandboxAndCredentialTests
     [Fact]
     public void A_reference_resolves_at_start_is_kept_secret_and_a_missing_one_fails_typed()
     {
-        const string key = "sk-ant-referenced-value-987654321";
+        const string key = "test-only-referenced-credential-value";
         var options = new SessionOptions { Name = "r", EnvironmentFromConfiguration = new Dictionary<string, string> { ["MY_VAR"] = "Vault:R" } };
         var spec = CliCommandBuilder.Build(options, "/bin/true", configuration: k => k == "Vault:R" ? key : null);
         Assert.Equal(key, spec.Environment["MY_VAR"]);

@@ -246,7 +246,7 @@ public sealed class CliCommandBuilderTests
     [Fact]
     public void Printing_options_never_shows_environment_values()
     {
-        var options = new SessionOptions { Environment = new Dictionary<string, string> { ["ANTHROPIC_API_KEY"] = "sk-ant-secret-value-123456" } };
+        var options = new SessionOptions { Environment = new Dictionary<string, string> { ["ANTHROPIC_API_KEY"] = "test-only-secret-value" } };
         var text = options.ToString();
         Assert.Contains("ANTHROPIC_API_KEY", text);
         Assert.DoesNotContain("secret-value", text);
